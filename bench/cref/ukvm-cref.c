@@ -340,7 +340,7 @@ static void setup_gdt(void)
 {
     uint64_t *gdt = (uint64_t *)(mem + GDT_BASE);
     gdt[0] = 0;
-    gdt[1] = 0x00af99000000ffffULL;  /* 0x08: 64-bit code, DPL0, execute-only, accessed */
+    gdt[1] = 0x00af9b000000ffffULL;  /* 0x08: 64-bit code, DPL0, execute/read, accessed */
     gdt[2] = 0x00cf93000000ffffULL;  /* 0x10: data, DPL0, read-write, accessed */
 }
 
@@ -544,7 +544,7 @@ int main(int argc, char **argv)
 
     struct kvm_sregs sregs;
     memset(&sregs, 0, sizeof(sregs));
-    sregs.cs = seg(0x08, 9, 1, 0);
+    sregs.cs = seg(0x08, 0xb, 1, 0);
     sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = seg(0x10, 3, 0, 1);
     sregs.tr = (struct kvm_segment){ .selector = 0, .base = 0, .limit = 0,
                                      .type = 11, .present = 1 };
