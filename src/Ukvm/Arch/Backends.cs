@@ -1,0 +1,14 @@
+using System.Runtime.InteropServices;
+using Ukvm.Core;
+
+namespace Ukvm.Arch;
+
+/// <summary>Picks the backend for the host's architecture, once, at run time.</summary>
+internal static class Backends
+{
+    public static IArchBackend Current => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => new X86_64.X86Backend(),
+        var a => throw new MonitorException($"unsupported host architecture {a}"),
+    };
+}

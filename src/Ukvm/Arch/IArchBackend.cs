@@ -1,0 +1,46 @@
+using System;
+using Ukvm.Core;
+using Ukvm.Kvm;
+
+namespace Ukvm.Arch;
+
+/// <summary>How a vCPU exit is to be handled: a hypercall to dispatch, or the end of the guest.</summary>
+internal enum GuestExitKind { Hypercall, Fault }
+
+/// <summary>A decoded vCPU exit. For faults, <see cref="Reason"/> is the one-line explanation.</summary>
+internal readonly record struct GuestExit(GuestExitKind Kind, int Hypercall, ulong Gpa, string? Reason)
+{
+    public static GuestExit Call(int nr, ulong gpa) => new(GuestExitKind.Hypercall, nr, gpa, null);
+    public static GuestExit Fault(string reason) => new(GuestExitKind.Fault, 0, 0, reason);
+}
+
+/// <summary>
+/// What differs between architectures: memory layout, vCPU setup, and exit decoding. Callers
+/// never branch on the architecture; each backend mirrors the other file for file.
+/// </summary>
+internal interface IArchBackend
+{
+    string Name { get; }
+    /// <summary>ELF e_machine of images this backend runs.</summary>
+    ushort ElfMachine { get; }
+    /// <summary>Guest memory is a multiple of this and at most <see cref="MaxMemory"/>.</summary>
+    ulong MemoryGranule { get; }
+    ulong MaxMemory { get; }
+    ulong BootInfoAddress { get; }
+    ulong ManifestAddress { get; }
+    ulong CmdlineAddress { get; }
+    /// <summary>End of the monitor-owned low area, read-only to the guest.</summary>
+    ulong LowEnd { get; }
+
+    /// <summary>Writes page tables and descriptor tables into guest memory.</summary>
+    void SetupMemory(GuestMemory memory);
+
+    /// <summary>Sets the vCPU's registers to enter the image; returns the CPU cycle counter frequency in Hz.</summary>
+    ulong SetupVcpu(KvmSystem kvm, KvmVcpu vcpu, GuestMemory memory, ulong entry);
+
+    /// <summary>Decodes the kvm_run area after an exit (pure: testable with made-up exits).</summary>
+    GuestExit DecodeExit(ReadOnlySpan<byte> run, ulong memorySize);
+
+    /// <summary>The guest's program counter, for diagnostics.</summary>
+    ulong ProgramCounter(KvmVcpu vcpu);
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace Ukvm.Interop;
+
+/// <summary>
+/// The C library calls the monitor makes, native names kept verbatim. This file and
+/// <see cref="Ukvm.Core.GuestMemory"/> hold all of the monitor's unsafe code.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
+    public const int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    public const int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+    public const int EINTR = 4, EIO = 5, EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EBUSY = 16, E2BIG = 7;
+    public const int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
+    public const short POLLIN = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timespec { public long tv_sec; public long tv_nsec; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd { public int fd; public short events; public short revents; }
+
+    [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int open(string path, int flags, int mode);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
+
+    // ioctl(2) is variadic; on x86_64 and AArch64 Linux an integer or pointer third argument is
+    // passed exactly as for a fixed-argument function, so a fixed signature is sound.
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ioctl(SafeHandle fd, nuint request, nint arg);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ioctl(SafeHandle fd, nuint request, void* arg);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial void* mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int munmap(void* addr, nuint length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int mprotect(void* addr, nuint length, int prot);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint write(int fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint read(int fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pread(SafeHandle fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pwrite(SafeHandle fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ppoll(PollFd* fds, nuint nfds, Timespec* timeout, void* sigmask);
+
+    // Trivial and non-blocking: no GC transition needed (dotnet/runtime interop guidance).
+    [LibraryImport(Lib)]
+    [SuppressGCTransition]
+    public static partial int clock_gettime(int clockid, Timespec* tp);
+
+    [LibraryImport(Lib, EntryPoint = "strerror")]
+    private static partial byte* strerror_native(int errnum);
+
+    /// <summary>The C library's text for an errno value.</summary>
+    public static string StrError(int errno)
+    {
+        byte* s = strerror_native(errno);
+        return s == null ? $"errno {errno}" : Marshal.PtrToStringUTF8((nint)s) ?? $"errno {errno}";
+    }
+
+    /// <summary>errno of the last call made with SetLastError.</summary>
+    public static int Errno => Marshal.GetLastPInvokeError();
+}

@@ -1,0 +1,48 @@
+using Ukvm.Core;
+using Ukvm.Interop;
+
+namespace Ukvm.Kvm;
+
+/// <summary>A KVM virtual machine: memory slots and vCPUs.</summary>
+internal sealed unsafe class KvmVm : System.IDisposable
+{
+    public KvmSystem System { get; }
+    public FdHandle Handle { get; }
+
+    internal KvmVm(KvmSystem system, FdHandle handle)
+    {
+        System = system;
+        Handle = handle;
+    }
+
+    /// <summary>KVM_SET_USER_MEMORY_REGION: back guest physical [gpa, gpa+size) with host memory at host.</summary>
+    public void SetUserMemoryRegion(uint slot, ulong gpa, ulong size, nint host)
+    {
+        var region = new KvmUserspaceMemoryRegion
+        {
+            Slot = slot, GuestPhysAddr = gpa, MemorySize = size, UserspaceAddr = (ulong)host,
+        };
+        if (Libc.ioctl(Handle, KvmIoctl.SET_USER_MEMORY_REGION, &region) < 0)
+            throw MonitorException.FromErrno("KVM: ioctl KVM_SET_USER_MEMORY_REGION", Libc.Errno);
+    }
+
+    /// <summary>KVM_CREATE_VCPU and the mapping of its kvm_run area.</summary>
+    public KvmVcpu CreateVcpu(int id)
+    {
+        int fd = Libc.ioctl(Handle, KvmIoctl.CREATE_VCPU, id);
+        if (fd < 0)
+            throw MonitorException.FromErrno("KVM: ioctl KVM_CREATE_VCPU", Libc.Errno);
+        var handle = new FdHandle(fd);
+        int size = System.VcpuMmapSize();
+        void* run = Libc.mmap(null, (nuint)size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+        if (run == (void*)-1)
+        {
+            int errno = Libc.Errno;
+            handle.Dispose();
+            throw MonitorException.FromErrno("KVM: mmap of kvm_run", errno);
+        }
+        return new KvmVcpu(handle, (byte*)run, size);
+    }
+
+    public void Dispose() => Handle.Dispose();
+}

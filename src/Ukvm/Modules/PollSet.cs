@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using Ukvm.Interop;
+
+namespace Ukvm.Modules;
+
+/// <summary>Host descriptors whose readiness the POLL hypercall reports, by manifest handle.</summary>
+internal sealed class PollSet
+{
+    private readonly List<(FdHandle Fd, int Handle)> _entries = new();
+
+    public int Count => _entries.Count;
+
+    /// <summary>Adds a descriptor that reports readiness for manifest entry <paramref name="handle"/>.</summary>
+    public void Add(FdHandle fd, int handle) => _entries.Add((fd, handle));
+
+    /// <summary>
+    /// Waits until a descriptor is readable or <paramref name="timeoutNs"/> passes (ppoll, so
+    /// nanosecond precision) and returns the ready set as a bit mask of manifest handles.
+    /// A signal cuts the wait short, which the ABI allows.
+    /// </summary>
+    public unsafe ulong Wait(ulong timeoutNs)
+    {
+        var ts = new Libc.Timespec
+        {
+            tv_sec = (long)Math.Min(timeoutNs / 1_000_000_000UL, long.MaxValue),
+            tv_nsec = (long)(timeoutNs % 1_000_000_000UL),
+        };
+        int n = _entries.Count;
+        Libc.PollFd* fds = stackalloc Libc.PollFd[Math.Max(n, 1)];
+        for (int i = 0; i < n; i++)
+            fds[i] = new Libc.PollFd { fd = _entries[i].Fd.Fd, events = Libc.POLLIN };
+        int rc = Libc.ppoll(fds, (nuint)n, &ts, null);
+        if (rc < 0)
+        {
+            int errno = Libc.Errno;
+            if (errno == Libc.EINTR) return 0;
+            throw Core.MonitorException.FromErrno("ppoll", errno);
+        }
+        ulong ready = 0;
+        for (int i = 0; i < n && rc > 0; i++)
+            if ((fds[i].revents & Libc.POLLIN) != 0)
+                ready |= 1UL << _entries[i].Handle;
+        return ready;
+    }
+}

@@ -1,0 +1,31 @@
+using System;
+using Ukvm.Core;
+
+namespace Ukvm;
+
+internal static class Program
+{
+    /// <summary>
+    /// Exit status: the guest's own, or 1 with one line on stderr for any failure. Never a
+    /// stack trace: every exception ends here as a single line.
+    /// </summary>
+    private static int Main(string[] args)
+    {
+        try
+        {
+            if (args.Length > 0 && args[0] == "gen-manifest")
+                return Cli.GenManifest.Run(args.AsSpan(1).ToArray());
+            return Vmm.Monitor.Run(args);
+        }
+        catch (MonitorException e)
+        {
+            Log.Error(e.Message);
+            return 1;
+        }
+        catch (Exception e)
+        {
+            Log.Error($"internal error: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Text;
+using Ukvm.Abi;
+using Ukvm.Arch;
+using Ukvm.Core;
+using Ukvm.Manifest;
+
+namespace Ukvm.Vmm;
+
+/// <summary>Writes struct hvt_boot_info, the manifest copy and the command line into low memory.</summary>
+internal static class BootInfo
+{
+    /// <summary>The guest command line: arguments joined by spaces, as solo5-hvt does.</summary>
+    public static byte[] Cmdline(IReadOnlyList<string> args)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(string.Join(' ', args));
+        if (bytes.Length > HvtAbi.CmdlineSize - 1)
+            throw new MonitorException($"guest command line too long ({bytes.Length} bytes, at most {HvtAbi.CmdlineSize - 1})");
+        if (Array.IndexOf(bytes, (byte)0) >= 0)
+            throw new MonitorException("guest command line contains a NUL character");
+        return bytes;
+    }
+
+    public static void Write(GuestMemory memory, IArchBackend arch, ulong kernelEnd, ulong cpuCycleFreq,
+        AppManifest manifest, byte[] cmdline)
+    {
+        var bi = memory.Bytes(arch.BootInfoAddress, HvtAbi.BootInfoSize, "boot info");
+        bi.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootMemSize..], memory.Size);
+        BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootKernelEnd..], kernelEnd);
+        BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootCpuCycleFreq..], cpuCycleFreq);
+        BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootCmdline..], arch.CmdlineAddress);
+        BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootMft..], arch.ManifestAddress);
+        BinaryPrimitives.WriteUInt32LittleEndian(bi[HvtAbi.BootHostFeatures..], HvtAbi.FeatureUserMode);
+        manifest.WriteGuestCopy(memory.Bytes(arch.ManifestAddress, (ulong)manifest.Size, "manifest"));
+        var line = memory.Bytes(arch.CmdlineAddress, HvtAbi.CmdlineSize, "command line");
+        line.Clear();
+        cmdline.CopyTo(line);
+    }
+}

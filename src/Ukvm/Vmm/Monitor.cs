@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using Ukvm.Abi;
+using Ukvm.Arch;
+using Ukvm.Cli;
+using Ukvm.Core;
+using Ukvm.Elf;
+using Ukvm.Hypercalls;
+using Ukvm.Kvm;
+using Ukvm.Manifest;
+using Ukvm.Modules;
+
+namespace Ukvm.Vmm;
+
+/// <summary>One unikernel's life: options, image, memory, devices, vCPU, run.</summary>
+internal static class Monitor
+{
+    /// <summary>Largest image file read (guest memory is at most 1 GiB anyway).</summary>
+    private const long MaxImageBytes = 1L << 30;
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var arch = Backends.Current;
+        var modules = ModuleRegistry.Create();
+        var options = Options.Parse(args, modules);
+        if (options.Help) { Log.Out(Help.Text(modules)); return 0; }
+        if (options.Version) { Log.Out(Help.VersionText(arch, modules)); return 0; }
+
+        ulong memSize = MemorySize(options.MemoryMb, arch);
+        byte[] file = ReadImage(options.Kernel!);
+        var image = ElfImage.Parse(file, arch.ElfMachine);
+        var manifest = AppManifest.Parse(image.ManifestNote);
+        byte[] cmdline = BootInfo.Cmdline(options.GuestArgs);
+
+        using var kvm = KvmSystem.Open();
+        using var memory = GuestMemory.Allocate(memSize);
+        ulong kernelEnd = ElfLoader.Load(image, file, memory, HvtAbi.GuestMinBase);
+        arch.SetupMemory(memory);
+
+        var context = new MonitorContext { Memory = memory, Manifest = manifest, Hypercalls = new HypercallTable() };
+        foreach (var m in modules)
+            m.Setup(context);
+        foreach (var device in manifest.Devices)
+            if (!device.Attached)
+                throw new MonitorException(
+                    $"device '{device.Name}' ({device.TypeName}) declared in the manifest is not attached: " +
+                    ModuleRegistry.AttachHint(device));
+
+        using var vm = kvm.CreateVm();
+        vm.SetUserMemoryRegion(0, 0, memory.Size, memory.HostAddress);
+        using var vcpu = vm.CreateVcpu(0);
+        ulong cycleFreq = arch.SetupVcpu(kvm, vcpu, memory, image.Entry);
+        BootInfo.Write(memory, arch, kernelEnd, cycleFreq, manifest, cmdline);
+        memory.ProtectReadOnly(0, arch.LowEnd);
+
+        return RunLoop.Run(vcpu, arch, context.Hypercalls, memory.Size);
+    }
+
+    /// <summary>--mem in MB to bytes: rounded down to the architecture's granule, within its maximum.</summary>
+    public static ulong MemorySize(ulong mb, IArchBackend arch)
+    {
+        if (mb > arch.MaxMemory >> 20)
+            throw new MonitorException($"guest memory of {mb} MB exceeds the maximum of {arch.MaxMemory >> 20} MB");
+        ulong bytes = mb << 20;
+        ulong rounded = bytes / arch.MemoryGranule * arch.MemoryGranule;
+        if (rounded == 0)
+            throw new MonitorException($"guest memory of {mb} MB is too small: at least {arch.MemoryGranule >> 20} MB");
+        if (rounded != bytes)
+            Log.Warning($"adjusting guest memory to {rounded >> 20} MB (a multiple of {arch.MemoryGranule >> 20} MB)");
+        return rounded;
+    }
+
+    private static byte[] ReadImage(string path)
+    {
+        if (Directory.Exists(path))
+            throw new MonitorException($"cannot read unikernel '{path}': Is a directory");
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+            long length = RandomAccess.GetLength(handle);
+            if (length > MaxImageBytes)
+                throw new MonitorException($"{path}: image of {length} bytes is larger than the 1 GiB limit");
+            var bytes = new byte[length];
+            int done = 0;
+            while (done < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(done), done);
+                if (n == 0) break;
+                done += n;
+            }
+            if (done != bytes.Length)
+                throw new MonitorException($"{path}: file changed while being read");
+            return bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MonitorException($"cannot read unikernel '{path}': {IoErrors.Describe(e)}");
+        }
+    }
+}

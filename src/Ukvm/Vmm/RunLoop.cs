@@ -1,0 +1,35 @@
+using Ukvm.Arch;
+using Ukvm.Core;
+using Ukvm.Hypercalls;
+using Ukvm.Interop;
+using Ukvm.Kvm;
+
+namespace Ukvm.Vmm;
+
+/// <summary>Runs the vCPU and dispatches its exits until the guest halts or faults.</summary>
+internal static class RunLoop
+{
+    /// <summary>Returns the guest's exit status; throws <see cref="GuestFaultException"/> when it breaks the rules.</summary>
+    public static int Run(KvmVcpu vcpu, IArchBackend arch, HypercallTable hypercalls, ulong memorySize)
+    {
+        while (true)
+        {
+            int errno = vcpu.Run();
+            if (errno == Libc.EFAULT)
+                throw new GuestFaultException($"host/guest translation fault at pc 0x{arch.ProgramCounter(vcpu):x}");
+            if (errno != 0)
+                throw MonitorException.FromErrno("KVM: ioctl KVM_RUN", errno);
+            var outcome = Handle(arch.DecodeExit(vcpu.RunArea, memorySize), hypercalls, () => arch.ProgramCounter(vcpu));
+            if (outcome.Halted)
+                return outcome.ExitStatus;
+        }
+    }
+
+    /// <summary>One decoded exit: dispatch a hypercall, or end the guest with the fault's reason.</summary>
+    public static HypercallOutcome Handle(GuestExit exit, HypercallTable hypercalls, System.Func<ulong> pc)
+    {
+        if (exit.Kind == GuestExitKind.Hypercall)
+            return hypercalls.Dispatch(exit.Hypercall, exit.Gpa);
+        throw new GuestFaultException($"{exit.Reason} at pc 0x{pc():x}");
+    }
+}
