@@ -1,0 +1,63 @@
+/*
+ * bindings.h: internals of the ukvm guest SDK's hvt bindings (not for
+ * applications).
+ */
+#ifndef UKVM_BINDINGS_H
+#define UKVM_BINDINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hvt_abi.h"
+#include "mft_abi.h"
+#include "solo5.h"
+
+#define PAGE_SIZE 4096UL
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
+
+/* Set by start.S (at CPL0, before the application runs). */
+extern uint8_t ukvm_cpl3;           /* the application runs at CPL3 */
+extern uint8_t ukvm_have_fsgsbase;  /* CPL3 may use WRFSBASE */
+
+/* Log levels: --solo5:quiet shows only errors, --solo5:debug shows all. */
+enum log_level { LOG_ERROR = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
+extern enum log_level ukvm_log_level;
+
+/* Formats one message and writes it with a single hypercall. */
+void ukvm_log(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints "Solo5: ABORT: <message>" and halts with SOLO5_EXIT_ABORT. */
+void ukvm_panic(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/* HALT hypercall. */
+void ukvm_halt(int status, void *cookie) __attribute__((noreturn));
+
+/* time.c */
+void ukvm_time_init(uint64_t cpu_cycle_freq);
+
+/* mft.c */
+void ukvm_mft_init(const struct mft *mft);
+const struct mft *ukvm_mft_get(void);
+/* Entry named (name) of type (type), its index in (*index); NULL if none. */
+const struct mft_entry *ukvm_mft_by_name(const char *name, mft_type_t type,
+                                         unsigned *index);
+/* Entry (index) if it has type (type); NULL otherwise. */
+const struct mft_entry *ukvm_mft_by_index(solo5_handle_t index, mft_type_t type);
+/* Marks a device acquired; false if it already was. */
+bool ukvm_mft_acquire(unsigned index);
+
+/* Saved by the trap entry in start.S (lowest address first). */
+struct ukvm_trap_frame {
+    uint64_t cr2;
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, ec;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+void ukvm_trap_report(struct ukvm_trap_frame *frame) __attribute__((noreturn));
+
+#endif

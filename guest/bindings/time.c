@@ -1,0 +1,75 @@
+/*
+ * time.c: clocks and solo5_yield().
+ *
+ * Monotonic time is the TSC scaled by cpu_cycle_freq: ns = ticks * mult >> 32
+ * with a 128-bit product, so it does not overflow for centuries. Wall time is
+ * one WALLTIME hypercall (on first use) plus monotonic time since.
+ */
+#include "bindings.h"
+
+static uint64_t tsc_base;
+static uint64_t tsc_mult; /* ns per tick, 32.32 fixed point */
+static uint64_t wall_offset;
+static bool wall_known;
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+void ukvm_time_init(uint64_t cpu_cycle_freq)
+{
+    if (cpu_cycle_freq == 0)
+        ukvm_panic("cpu_cycle_freq is 0\n");
+    /* 10^9 << 32 fits in 64 bits (about 4.3e18). */
+    tsc_mult = (1000000000ULL << 32) / cpu_cycle_freq;
+    tsc_base = rdtsc();
+}
+
+solo5_time_t solo5_clock_monotonic(void)
+{
+    uint64_t ticks = rdtsc() - tsc_base;
+
+    return (uint64_t)(((unsigned __int128)ticks * tsc_mult) >> 32);
+}
+
+solo5_time_t solo5_clock_wall(void)
+{
+    if (!wall_known) {
+        volatile struct hvt_hc_walltime w;
+
+        w.nsecs = 0;
+        hvt_do_hypercall(HVT_HYPERCALL_WALLTIME, &w);
+        wall_offset = w.nsecs - solo5_clock_monotonic();
+        wall_known = true;
+    }
+    return wall_offset + solo5_clock_monotonic();
+}
+
+void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
+{
+    volatile struct hvt_hc_poll p;
+    solo5_time_t now = solo5_clock_monotonic();
+
+    /*
+     * POLL once even for a deadline in the past (it reports ready devices);
+     * poll again if the monitor woke us before the deadline with nothing
+     * ready, so that a sleep is never short.
+     */
+    for (;;) {
+        p.timeout_nsecs = deadline > now ? deadline - now : 0;
+        p.ready_set = 0;
+        p.ret = 0;
+        hvt_do_hypercall(HVT_HYPERCALL_POLL, &p);
+        if (p.ready_set != 0 || p.ret > 0)
+            break;
+        now = solo5_clock_monotonic();
+        if (now >= deadline)
+            break;
+    }
+    if (ready_set != NULL)
+        *ready_set = p.ready_set;
+}

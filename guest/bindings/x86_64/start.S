@@ -1,0 +1,256 @@
+/*
+ * start.S: entry point, CPU tables and trap entry of the ukvm guest SDK
+ * (hvt, x86_64).
+ *
+ * The monitor starts us at CPL0 with RDI = struct hvt_boot_info. We load our
+ * own GDT (with ring-3 segments and a TSS), the TSS (trap stack, I/O
+ * permission bitmap for the hypercall ports) and the IDT. All three tables
+ * are complete in the image: the linker script computes the descriptors that
+ * split addresses into pieces, so no code runs to build them. Then, if the
+ * monitor offers UKVM_FEATURE_USERMODE, we IRETQ to CPL3 and run everything
+ * else there; otherwise we stay at CPL0 (plain solo5-hvt).
+ *
+ * Under PVM every CPL0 instruction is emulated (~0.7 us each) while CPL3
+ * runs natively, so the CPL0 paths here are kept to a few dozen instructions.
+ */
+#include "cpu.h"
+
+    .section .text.boot, "ax", @progbits
+    .globl _start
+    .type _start, @function
+_start:
+    lgdt    gdt_ptr(%rip)
+    mov     $SEL_TSS, %ax
+    ltr     %ax
+    lidt    idt_ptr(%rip)
+
+    /*
+     * host_features is valid only when the manifest does not start at
+     * offset 40 of the boot info (where a plain solo5-hvt puts it).
+     */
+    lea     BI_HOST_FEATURES(%rdi), %rax
+    cmp     %rax, BI_MFT(%rdi)
+    je      .Lstay_cpl0
+    testl   $BI_FEATURE_USERMODE, BI_HOST_FEATURES(%rdi)
+    jz      .Lstay_cpl0
+
+    /* Let CPL3 use WRFSBASE when the CPU has it (CPUID.7.0:EBX[0]). */
+    xor     %eax, %eax
+    cpuid
+    cmp     $7, %eax
+    jb      1f
+    mov     $7, %eax
+    xor     %ecx, %ecx
+    cpuid
+    test    $1, %bl
+    jz      1f
+    mov     %cr4, %rax
+    or      $CR4_FSGSBASE, %rax
+    mov     %rax, %cr4
+    movb    $1, ukvm_have_fsgsbase(%rip)
+1:
+    movb    $1, ukvm_cpl3(%rip)
+    /* To CPL3 with the stack at the top of guest memory (RDI survives). */
+    mov     BI_MEM_SIZE(%rdi), %rax
+    and     $-16, %rax
+    push    $SEL_UDATA
+    push    %rax
+    push    $0x2                    /* RFLAGS: IF=0, IOPL=0 */
+    push    $SEL_UCODE
+    lea     .Lcommon(%rip), %rax
+    push    %rax
+    iretq
+
+.Lstay_cpl0:
+    and     $-16, %rsp
+.Lcommon:
+    /* Stack protector guard from the TSC, low byte zero. */
+    rdtsc
+    shl     $32, %rdx
+    or      %rdx, %rax
+    movabs  $0x9e3779b97f4a7c15, %rdx
+    imul    %rdx, %rax
+    xor     %al, %al
+    mov     %rax, __stack_chk_guard(%rip)
+    call    ukvm_boot               /* (RDI = boot info), does not return */
+    ud2
+    .size _start, . - _start
+
+/*
+ * Trap stubs: 16 bytes each, vector n at _ukvm_trap_stubs + 16 * n, so that
+ * the linker script can compute every IDT gate from one symbol. Each pushes
+ * a zero error code when the CPU does not push one, then the vector.
+ */
+    .text
+    .balign 512
+    .globl _ukvm_trap_stubs
+_ukvm_trap_stubs:
+    .set vec, 0
+    .rept IDT_EXCEPTIONS
+    .balign TRAP_STUB_SIZE
+    .if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+    /* the CPU pushed an error code */
+    .else
+    push    $0
+    .endif
+    push    $vec
+    jmp     ukvm_trap_common
+    .set vec, vec + 1
+    .endr
+    .balign TRAP_STUB_SIZE
+    /* Vector 32 (DPL3 gate): FS base = RDI, for CPL3 without WRFSBASE. */
+    jmp     ukvm_setfs
+    .balign TRAP_STUB_SIZE
+_ukvm_trap_stubs_end:
+
+ukvm_setfs:
+    push    %rax
+    push    %rcx
+    push    %rdx
+    mov     $MSR_FS_BASE, %ecx
+    mov     %rdi, %rax
+    mov     %rdi, %rdx
+    shr     $32, %rdx
+    wrmsr
+    pop     %rdx
+    pop     %rcx
+    pop     %rax
+    iretq
+
+/*
+ * Common trap entry, at CPL0 on the trap stack (IST1). Saves the registers
+ * and CR2 as a struct ukvm_trap_frame, then runs ukvm_trap_report(frame) at
+ * the CPL the application runs at (CPL3 natively in user mode), on the trap
+ * stack below the frame. A trap while handling a trap halts at once.
+ */
+ukvm_trap_common:
+    push    %rax
+    push    %rbx
+    push    %rcx
+    push    %rdx
+    push    %rsi
+    push    %rdi
+    push    %rbp
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    mov     %cr2, %rax
+    push    %rax
+    mov     %rsp, %rdi
+    incl    ukvm_trap_depth(%rip)
+    cmpl    $1, ukvm_trap_depth(%rip)
+    jne     .Lnested
+    lea     -64(%rdi), %rax
+    and     $-16, %rax
+    sub     $8, %rax                /* as if called: RSP + 8 is 16-aligned */
+    cmpb    $0, ukvm_cpl3(%rip)
+    je      1f
+    lea     ukvm_trap_report(%rip), %rcx
+    push    $SEL_UDATA
+    push    %rax
+    push    $0x2
+    push    $SEL_UCODE
+    push    %rcx
+    iretq
+1:  mov     %rax, %rsp
+    jmp     ukvm_trap_report
+.Lnested:
+    mov     $nested_puts, %eax
+    mov     $PORT_PUTS, %dx
+    out     %eax, %dx
+    mov     $nested_halt, %eax
+    mov     $PORT_HALT, %dx
+    out     %eax, %dx
+2:  hlt
+    jmp     2b
+
+    .section .rodata
+nested_msg:
+    .ascii  "Solo5: ABORT: trap while handling a trap\n"
+nested_msg_end:
+
+    .data
+    .balign 8
+nested_puts:                        /* struct hvt_hc_puts */
+    .quad   nested_msg
+    .quad   nested_msg_end - nested_msg
+nested_halt:                        /* struct hvt_hc_halt */
+    .quad   0
+    .long   255, 0
+
+    .globl ukvm_cpl3, ukvm_have_fsgsbase
+ukvm_cpl3:              .byte 0     /* the application runs at CPL3 */
+ukvm_have_fsgsbase:     .byte 0     /* CR4.FSGSBASE is set */
+    .balign 4
+ukvm_trap_depth:        .long 0
+
+/* GDT: the monitor's two selectors, ring-3 code and data, our TSS. */
+    .balign 16
+gdt:
+    .quad   0
+    .quad   0x00af9b000000ffff      /* 0x08: code, 64-bit, DPL0 */
+    .quad   0x00cf93000000ffff      /* 0x10: data, DPL0 */
+    .quad   0x00cff3000000ffff      /* 0x18: data, DPL3 */
+    .quad   0x00affb000000ffff      /* 0x20: code, 64-bit, DPL3 */
+    .quad   _ukvm_tss_desc_lo       /* 0x28: 64-bit TSS (linker script) */
+    .quad   _ukvm_tss_desc_hi
+gdt_end:
+    .balign 8
+    .word   0, 0, 0
+gdt_ptr:
+    .word   gdt_end - gdt - 1
+    .quad   gdt
+
+/* IDT: interrupt gates on IST1; the gates come from the linker script. */
+    .balign 16
+idt:
+    .set vec, 0
+    .rept IDT_EXCEPTIONS
+    .quad   _ukvm_gate_lo + TRAP_STUB_SIZE * vec
+    .quad   _ukvm_gate_hi
+    .set vec, vec + 1
+    .endr
+    .quad   _ukvm_gate_lo + TRAP_STUB_SIZE * VEC_SETFS + (3 << 45)  /* DPL3 */
+    .quad   _ukvm_gate_hi
+idt_end:
+    .balign 8
+    .word   0, 0, 0
+idt_ptr:
+    .word   idt_end - idt - 1
+    .quad   idt
+
+/*
+ * 64-bit TSS: RSP0 and IST1 = the trap stack; an I/O permission bitmap that
+ * allows only ports 0x500-0x50f (the hypercalls). PVM ignores RFLAGS.IOPL,
+ * so CPL3 port I/O needs the bitmap.
+ */
+    .balign 16
+    .globl _ukvm_tss, _ukvm_tss_end
+_ukvm_tss:
+    .long   0
+    .quad   trap_stack_top          /* RSP0 */
+    .quad   0, 0                    /* RSP1, RSP2 */
+    .quad   0
+    .quad   trap_stack_top          /* IST1 */
+    .quad   0, 0, 0, 0, 0, 0        /* IST2-7 */
+    .quad   0
+    .word   0
+    .word   iomap - _ukvm_tss       /* I/O map base */
+iomap:
+    .fill   0x500 / 8, 1, 0xff      /* ports 0x000-0x4ff: denied */
+    .byte   0, 0                    /* ports 0x500-0x50f: allowed */
+    .byte   0xff                    /* required terminator */
+_ukvm_tss_end:
+
+    .bss
+    .balign 16
+trap_stack:
+    .skip   TRAP_STACK_SIZE
+trap_stack_top:
+
+    .section .note.GNU-stack, "", @progbits
