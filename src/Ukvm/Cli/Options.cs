@@ -34,7 +34,9 @@ internal sealed class Options
             foreach (var m in modules)
                 if (m.TryHandleOption(a)) { handled = true; break; }
             if (!handled)
-                throw new MonitorException($"unknown option '{a}' (see ukvm --help)");
+                throw new MonitorException(ModuleRegistry.MissingModuleFor(a) is string missing
+                    ? $"option '{a}' needs the {missing} module, which this ukvm binary was built without"
+                    : $"unknown option '{a}' (see ukvm --help)");
         }
         if (i >= args.Count)
             throw new MonitorException("missing KERNEL operand (see ukvm --help)");

@@ -9,9 +9,8 @@ namespace Ukvm.Core;
 /// The guest's RAM: one anonymous host mapping, guest physical address 0 at its start.
 /// Every access by guest physical address goes through <see cref="Bytes"/> or
 /// <see cref="WritableBytes"/>, the one overflow-safe range check of the monitor
-/// (the role of Solo5's HVT_CHECKED_GPA_P). Pages that the monitor made read-only on the host
-/// (ELF text and rodata, the low reserved area) are refused for writes, so a hypercall cannot
-/// make the monitor write there and fault.
+/// (the role of Solo5's HVT_CHECKED_GPA_P). Read-only pages (ELF text and rodata, the low
+/// reserved area) are refused for writes, so a hypercall cannot make the monitor write there.
 /// </summary>
 internal sealed unsafe class GuestMemory : IDisposable
 {
@@ -19,6 +18,7 @@ internal sealed unsafe class GuestMemory : IDisposable
 
     private byte* _base;
     private readonly List<(ulong Start, ulong End)> _readOnly = new();
+    private readonly List<(ulong Start, ulong End)> _guestReadOnly = new();
 
     public ulong Size { get; }
 
@@ -63,13 +63,20 @@ internal sealed unsafe class GuestMemory : IDisposable
     public Span<byte> WritableBytes(ulong gpa, ulong length, string what = "guest memory write")
     {
         var span = Bytes(gpa, length, what);
-        foreach (var (start, end) in _readOnly)
-        {
-            if (length != 0 && gpa < end && start < gpa + length)
-                throw new GuestFaultException(
-                    $"{what}: address 0x{gpa:x}, length {length} overlaps read-only guest memory at 0x{start:x}");
-        }
+        if (!IsWritable(gpa, length))
+            throw new GuestFaultException(
+                $"{what}: address 0x{gpa:x}, length {length} overlaps read-only guest memory");
         return span;
+    }
+
+    /// <summary>True when [gpa, gpa + length) is inside guest memory and touches no read-only page.</summary>
+    public bool IsWritable(ulong gpa, ulong length)
+    {
+        if (!Contains(gpa, length)) return false;
+        foreach (var (start, end) in _readOnly)
+            if (length != 0 && gpa < end && start < gpa + length)
+                return false;
+        return true;
     }
 
     public ulong ReadU64(ulong gpa, string what) => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(gpa, 8, what));
@@ -83,18 +90,43 @@ internal sealed unsafe class GuestMemory : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(WritableBytes(gpa, 4, what), value);
 
     /// <summary>
-    /// Makes whole pages [gpa, gpa + length) read-only on the host (and so to the guest, which
-    /// then gets a translation fault on a write) and remembers them as read-only for the monitor.
+    /// Marks whole pages [gpa, gpa + length) read-only: the monitor refuses to write there on a
+    /// guest's behalf, and when <paramref name="forGuest"/> is set the pages are also given to
+    /// KVM as a read-only memory slot (see <see cref="Slots"/>), so a guest write to them exits
+    /// to the monitor instead of landing. (Read-only slots, not mprotect: under PVM a guest cannot
+    /// execute from pages the host maps read-only.)
     /// </summary>
-    public void ProtectReadOnly(ulong gpa, ulong length)
+    public void MarkReadOnly(ulong gpa, ulong length, bool forGuest)
     {
         if (gpa % PageSize != 0 || length % PageSize != 0 || !Contains(gpa, length))
             throw new ArgumentOutOfRangeException(nameof(gpa));
         if (length == 0)
             return;
-        if (Libc.mprotect(_base + gpa, (nuint)length, Libc.PROT_READ) != 0)
-            throw MonitorException.FromErrno("mprotect of guest memory", Libc.Errno);
         _readOnly.Add((gpa, gpa + length));
+        if (forGuest)
+            _guestReadOnly.Add((gpa, gpa + length));
+    }
+
+    /// <summary>
+    /// The memory slots that cover guest memory: alternating read-write and read-only ranges
+    /// (guest physical start, length, read-only), in address order.
+    /// </summary>
+    public List<(ulong Start, ulong Length, bool ReadOnly)> Slots()
+    {
+        var ro = new List<(ulong Start, ulong End)>(_guestReadOnly);
+        ro.Sort((a, b) => a.Start.CompareTo(b.Start));
+        var slots = new List<(ulong, ulong, bool)>();
+        ulong pos = 0;
+        foreach (var (start, end) in ro)
+        {
+            ulong s = Math.Max(start, pos);
+            if (end <= s) continue;
+            if (s > pos) slots.Add((pos, s - pos, false));
+            slots.Add((s, end - s, true));
+            pos = end;
+        }
+        if (pos < Size) slots.Add((pos, Size - pos, false));
+        return slots;
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ internal static class ElfLoader
     /// <summary>
     /// Copies each PT_LOAD segment to its address (at or above <paramref name="minBase"/>, inside
     /// guest memory), leaves the rest of its memory size zero (fresh guest memory is zero), makes
-    /// the pages of non-writable segments read-only on the host, and returns the page-aligned end
+    /// the pages of non-writable segments read-only to the guest, and returns the page-aligned end
     /// of the image (boot info's kernel_end).
     /// </summary>
     public static ulong Load(ElfImage image, ReadOnlySpan<byte> file, GuestMemory memory, ulong minBase)
@@ -31,7 +31,7 @@ internal static class ElfLoader
         if (kernelEnd > memory.Size)
             throw new MonitorException("invalid unikernel image: image ends past guest memory");
         foreach (var (start, length) in ReadOnlyPages(image))
-            memory.ProtectReadOnly(start, length);
+            memory.MarkReadOnly(start, length, forGuest: true);
         return kernelEnd;
     }
 

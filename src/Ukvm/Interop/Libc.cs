@@ -67,6 +67,23 @@ internal static unsafe partial class Libc
     [SuppressGCTransition]
     public static partial int clock_gettime(int clockid, Timespec* tp);
 
+    public const int SEEK_END = 2;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial long lseek(SafeHandle fd, long offset, int whence);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint read(SafeHandle fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint write(SafeHandle fd, byte* buf, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial uint if_nametoindex(string name);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint getrandom(void* buf, nuint buflen, uint flags);
+
     [LibraryImport(Lib, EntryPoint = "strerror")]
     private static partial byte* strerror_native(int errnum);
 

@@ -16,14 +16,25 @@ internal sealed unsafe class KvmVm : System.IDisposable
     }
 
     /// <summary>KVM_SET_USER_MEMORY_REGION: back guest physical [gpa, gpa+size) with host memory at host.</summary>
-    public void SetUserMemoryRegion(uint slot, ulong gpa, ulong size, nint host)
+    public void SetUserMemoryRegion(uint slot, ulong gpa, ulong size, nint host, uint flags = 0)
     {
         var region = new KvmUserspaceMemoryRegion
         {
-            Slot = slot, GuestPhysAddr = gpa, MemorySize = size, UserspaceAddr = (ulong)host,
+            Slot = slot, Flags = flags, GuestPhysAddr = gpa, MemorySize = size, UserspaceAddr = (ulong)host,
         };
         if (Libc.ioctl(Handle, KvmIoctl.SET_USER_MEMORY_REGION, &region) < 0)
             throw MonitorException.FromErrno("KVM: ioctl KVM_SET_USER_MEMORY_REGION", Libc.Errno);
+    }
+
+    /// <summary>KVM_MEM_READONLY: guest writes to the slot exit as MMIO (KVM_CAP_READONLY_MEM).</summary>
+    public const uint MemReadOnly = 2;
+
+    /// <summary>Gives all of guest memory to KVM, one slot per read-write or read-only range.</summary>
+    public void MapMemory(Core.GuestMemory memory)
+    {
+        uint slot = 0;
+        foreach (var (start, length, readOnly) in memory.Slots())
+            SetUserMemoryRegion(slot++, start, length, memory.HostAddress + (nint)start, readOnly ? MemReadOnly : 0);
     }
 
     /// <summary>KVM_CREATE_VCPU and the mapping of its kvm_run area.</summary>

@@ -35,6 +35,7 @@ internal static class Monitor
         byte[] cmdline = BootInfo.Cmdline(options.GuestArgs);
 
         using var kvm = KvmSystem.Open();
+        using var vm = kvm.CreateVm();
         using var memory = GuestMemory.Allocate(memSize);
         ulong kernelEnd = ElfLoader.Load(image, file, memory, HvtAbi.GuestMinBase);
         arch.SetupMemory(memory);
@@ -48,12 +49,13 @@ internal static class Monitor
                     $"device '{device.Name}' ({device.TypeName}) declared in the manifest is not attached: " +
                     ModuleRegistry.AttachHint(device));
 
-        using var vm = kvm.CreateVm();
-        vm.SetUserMemoryRegion(0, 0, memory.Size, memory.HostAddress);
+        vm.MapMemory(memory);
         using var vcpu = vm.CreateVcpu(0);
         ulong cycleFreq = arch.SetupVcpu(kvm, vcpu, memory, image.Entry);
         BootInfo.Write(memory, arch, kernelEnd, cycleFreq, manifest, cmdline);
-        memory.ProtectReadOnly(0, arch.LowEnd);
+        // The low area is read-only through the guest's page tables; the monitor refuses to write
+        // there too. Not a read-only slot: the CPU sets accessed bits in the page tables there.
+        memory.MarkReadOnly(0, arch.LowEnd, forGuest: false);
 
         return RunLoop.Run(vcpu, arch, context.Hypercalls, memory.Size);
     }

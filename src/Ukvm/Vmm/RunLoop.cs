@@ -16,7 +16,7 @@ internal static class RunLoop
         {
             int errno = vcpu.Run();
             if (errno == Libc.EFAULT)
-                throw new GuestFaultException($"host/guest translation fault at pc 0x{arch.ProgramCounter(vcpu):x}");
+                throw new GuestFaultException($"host/guest translation fault (pc 0x{arch.ProgramCounter(vcpu):x})");
             if (errno != 0)
                 throw MonitorException.FromErrno("KVM: ioctl KVM_RUN", errno);
             var outcome = Handle(arch.DecodeExit(vcpu.RunArea, memorySize), hypercalls, () => arch.ProgramCounter(vcpu));
@@ -30,6 +30,6 @@ internal static class RunLoop
     {
         if (exit.Kind == GuestExitKind.Hypercall)
             return hypercalls.Dispatch(exit.Hypercall, exit.Gpa);
-        throw new GuestFaultException($"{exit.Reason} at pc 0x{pc():x}");
+        throw new GuestFaultException($"{exit.Reason} (pc 0x{pc():x})");
     }
 }

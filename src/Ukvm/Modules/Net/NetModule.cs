@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Ukvm.Abi;
+using Ukvm.Core;
+using Ukvm.Hypercalls;
+using Ukvm.Interop;
+using Ukvm.Manifest;
+
+namespace Ukvm.Modules.Net;
+
+/// <summary>
+/// Network devices on host tap interfaces: --net:NAME=TAP, --net-mac:NAME=MAC. NET_WRITE sends one
+/// Ethernet frame, NET_READ receives one without blocking (AGAIN when none waits); POLL reports
+/// which taps have frames.
+/// </summary>
+internal sealed unsafe class NetModule : IModule
+{
+    public const ushort Mtu = 1500;
+    /// <summary>Ethernet header bytes a frame carries beyond the MTU (SOLO5_NET_HLEN).</summary>
+    public const ulong HeaderLength = 14;
+
+    private readonly DeviceOptions _attach = new("--net:");
+    private readonly DeviceOptions _mac = new("--net-mac:");
+    private readonly TapDevice?[] _taps = new TapDevice?[AppManifest.MaxEntries];
+    private GuestMemory _memory = null!;
+
+    public string Name => "net";
+
+    public IEnumerable<string> Usage => new[]
+    {
+        "--net:NAME=TAP                   attach existing tap interface TAP as network device NAME",
+        "--net-mac:NAME=MAC               guest MAC address of NAME (default: random, locally administered)",
+    };
+
+    public bool TryHandleOption(string arg) => _attach.TryAdd(arg) || _mac.TryAdd(arg);
+
+    public void Setup(MonitorContext context)
+    {
+        _memory = context.Memory;
+        _mac.CheckAllAttachedBy(_attach);
+        foreach (var (device, ifname) in _attach.Resolve(context.Manifest, DeviceType.NetBasic))
+        {
+            var tap = TapDevice.Open(device.Name, ifname);
+            _taps[device.Index] = tap;
+            device.Mac = _mac.Values.TryGetValue(device.Name, out var mac) ? ParseMac(device.Name, mac) : RandomMac();
+            device.Mtu = Mtu;
+            device.Attached = true;
+            context.Poll.Add(tap.Fd, device.Index);
+        }
+        if (Array.Exists(_taps, t => t is not null))
+        {
+            context.Hypercalls.Register(HvtAbi.NetWrite, Write);
+            context.Hypercalls.Register(HvtAbi.NetRead, Read);
+        }
+    }
+
+    /// <summary>xx:xx:xx:xx:xx:xx, unicast.</summary>
+    public static byte[] ParseMac(string device, string text)
+    {
+        var parts = text.Split(':');
+        var mac = new byte[6];
+        bool ok = parts.Length == 6;
+        for (int i = 0; ok && i < 6; i++)
+            ok = parts[i].Length == 2 && byte.TryParse(parts[i], NumberStyles.AllowHexSpecifier, null, out mac[i]);
+        if (!ok)
+            throw new MonitorException($"--net-mac:{device}={text}: expected a MAC address like 02:00:00:00:00:01");
+        if ((mac[0] & 1) != 0)
+            throw new MonitorException($"--net-mac:{device}={text}: a multicast address cannot be a device's address");
+        return mac;
+    }
+
+    /// <summary>A random unicast, locally administered MAC address (IEEE 802: bit 0 clear, bit 1 set).</summary>
+    public static byte[] RandomMac()
+    {
+        var mac = new byte[6];
+        fixed (byte* p = mac)
+            if (Libc.getrandom(p, 6, 0) != 6)
+                Random.Shared.NextBytes(mac);
+        mac[0] = (byte)((mac[0] & 0xfe) | 0x02);
+        return mac;
+    }
+
+    /// <summary>NET_WRITE: one frame of at most MTU + 14 bytes to the tap.</summary>
+    public HypercallOutcome Write(ulong gpa)
+    {
+        const string what = "NET_WRITE argument";
+        _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
+        ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
+        ulong data = _memory.ReadU64(gpa + HvtAbi.NetData, what);
+        ulong len = _memory.ReadU64(gpa + HvtAbi.NetLen, what);
+        var tap = handle < (ulong)_taps.Length ? _taps[handle] : null;
+        int result;
+        if (tap is null || len < HeaderLength || len > Mtu + HeaderLength || !_memory.Contains(data, len))
+            result = HvtAbi.ResultInvalid;
+        else
+        {
+            fixed (byte* p = _memory.Bytes(data, len))
+            {
+                nint n;
+                do n = Libc.write(tap.Fd, p, (nuint)len); while (n < 0 && Libc.Errno == Libc.EINTR);
+                // A frame the tap cannot take now is dropped, as on a wire (solo5.h).
+                result = n == (nint)len || (n < 0 && Libc.Errno == Libc.EAGAIN) ? HvtAbi.ResultOk : HvtAbi.ResultUnspecified;
+            }
+        }
+        _memory.WriteI32(gpa + HvtAbi.NetRet, result, what);
+        return HypercallOutcome.Continue;
+    }
+
+    /// <summary>NET_READ: one frame into a buffer of at least MTU + 14 bytes, or AGAIN.</summary>
+    public HypercallOutcome Read(ulong gpa)
+    {
+        const string what = "NET_READ argument";
+        _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
+        ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
+        ulong data = _memory.ReadU64(gpa + HvtAbi.NetData, what);
+        ulong len = _memory.ReadU64(gpa + HvtAbi.NetLen, what);
+        var tap = handle < (ulong)_taps.Length ? _taps[handle] : null;
+        int result;
+        ulong size = 0;
+        if (tap is null || len < Mtu + HeaderLength || !_memory.IsWritable(data, len))
+            result = HvtAbi.ResultInvalid;
+        else
+        {
+            ulong take = Math.Min(len, Mtu + HeaderLength);
+            fixed (byte* p = _memory.Bytes(data, take))
+            {
+                nint n;
+                do n = Libc.read(tap.Fd, p, (nuint)take); while (n < 0 && Libc.Errno == Libc.EINTR);
+                if (n > 0) { result = HvtAbi.ResultOk; size = (ulong)n; }
+                else result = n < 0 && Libc.Errno == Libc.EAGAIN ? HvtAbi.ResultAgain : HvtAbi.ResultUnspecified;
+            }
+        }
+        _memory.WriteU64(gpa + HvtAbi.NetLen, size, what);
+        _memory.WriteI32(gpa + HvtAbi.NetRet, result, what);
+        return HypercallOutcome.Continue;
+    }
+}
