@@ -98,6 +98,7 @@ internal sealed class ElfImage
         ulong pos = offset, end = offset + size;
         while (end - pos >= 12)
         {
+            ulong noteStart = pos;
             uint namesz = U32(file, (int)pos), descsz = U32(file, (int)pos + 4), type = U32(file, (int)pos + 8);
             ulong nameOff = pos + 12;
             ulong descOff = nameOff + Align4(namesz);
@@ -118,8 +119,9 @@ internal sealed class ElfImage
             else if (type == Mft1NoteType)
             {
                 if (manifest is not null) throw Bad("more than one Solo5 manifest note");
-                // struct mft is 8-byte aligned inside the note (MFT1_NOTE_ALIGN): skip the padding.
-                ulong pad = (8 - descOff % 8) % 8;
+                // struct mft is 8-byte aligned within struct mft1_note (MFT1_NOTE_ALIGN), counted
+                // from the note's start, not the file's: the note itself may be only 4-aligned.
+                ulong pad = (8 - (descOff - noteStart) % 8) % 8;
                 if (descsz < pad) throw Bad("malformed Solo5 manifest note");
                 manifest = file.Slice((int)(descOff + pad), (int)(descsz - pad)).ToArray();
             }
