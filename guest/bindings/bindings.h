@@ -17,8 +17,7 @@
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
 
 /* Set by start.S (at CPL0, before the application runs). */
-extern uint8_t ukvm_cpl3;           /* the application runs at CPL3 */
-extern uint8_t ukvm_have_fsgsbase;  /* CPL3 may use WRFSBASE */
+extern uint8_t ukvm_cpl3; /* the application runs at CPL3 (with WRFSBASE) */
 
 /* Log levels: --solo5:quiet shows only errors, --solo5:debug shows all. */
 enum log_level { LOG_ERROR = 0, LOG_INFO = 1, LOG_DEBUG = 2 };

@@ -58,6 +58,10 @@ static void banner(const struct hvt_boot_info *bi, uintptr_t heap_start)
              (unsigned long)_erodata, (unsigned long)_end - 1,
              (unsigned long)heap_start, (unsigned long)bi->mem_size);
 
+    ukvm_log(LOG_DEBUG, "Solo5: cpu: CPL%d, TLS base via %s, TSC %lu Hz\n",
+             ukvm_cpl3 ? 3 : 0,
+             ukvm_cpl3 ? "WRFSBASE" : "WRMSR",
+             (unsigned long)bi->cpu_cycle_freq);
     const struct mft *mft = ukvm_mft_get();
     if (ukvm_log_level >= LOG_DEBUG && mft != NULL) {
         for (unsigned i = 1; i < mft->entries; i++) {

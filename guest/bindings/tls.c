@@ -51,11 +51,9 @@ solo5_result_t solo5_set_tls_base(uintptr_t base)
                              : "c"(0xc0000100u), "a"((uint32_t)base),
                                "d"((uint32_t)(base >> 32))
                              : "memory");
-    } else if (ukvm_have_fsgsbase) {
-        __asm__ __volatile__("wrfsbase %0" : : "r"(base) : "memory");
     } else {
-        /* Vector 32: a DPL3 gate that does the WRMSR at CPL0. */
-        __asm__ __volatile__("int $32" : : "D"(base) : "memory");
+        /* start.S enters CPL3 only with CR4.FSGSBASE set. */
+        __asm__ __volatile__("wrfsbase %0" : : "r"(base) : "memory");
     }
     return SOLO5_R_OK;
 }

@@ -18,15 +18,12 @@
 #define BI_HOST_FEATURES 40
 #define BI_FEATURE_USERMODE 0x80000000
 
-/* IDT: vectors 0-31 are the exceptions; 32 sets FS base for CPL3 code. */
-#define IDT_EXCEPTIONS 32
-#define VEC_SETFS 32
-#define IDT_ENTRIES 33
+/* IDT: the 32 exception vectors (no interrupts are used). */
+#define IDT_ENTRIES 32
 #define TRAP_STUB_SIZE 16
 
 #define TRAP_STACK_SIZE 16384
 
-#define MSR_FS_BASE 0xc0000100
 #define CR4_FSGSBASE (1 << 16)
 
 /* Hypercall ports (HVT_HYPERCALL_PIO_BASE + n) */

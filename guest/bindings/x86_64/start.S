@@ -34,21 +34,22 @@ _start:
     testl   $BI_FEATURE_USERMODE, BI_HOST_FEATURES(%rdi)
     jz      .Lstay_cpl0
 
-    /* Let CPL3 use WRFSBASE when the CPU has it (CPUID.7.0:EBX[0]). */
+    /*
+     * CPL3 sets its TLS base with WRFSBASE (CPUID.7.0:EBX[0], enabled by
+     * CR4.FSGSBASE); without it, stay at CPL0 and use WRMSR.
+     */
     xor     %eax, %eax
     cpuid
     cmp     $7, %eax
-    jb      1f
+    jb      .Lstay_cpl0
     mov     $7, %eax
     xor     %ecx, %ecx
     cpuid
     test    $1, %bl
-    jz      1f
+    jz      .Lstay_cpl0
     mov     %cr4, %rax
     or      $CR4_FSGSBASE, %rax
     mov     %rax, %cr4
-    movb    $1, ukvm_have_fsgsbase(%rip)
-1:
     movb    $1, ukvm_cpl3(%rip)
     /* To CPL3 with the stack at the top of guest memory (RDI survives). */
     mov     BI_MEM_SIZE(%rdi), %rax
@@ -86,7 +87,7 @@ _start:
     .globl _ukvm_trap_stubs
 _ukvm_trap_stubs:
     .set vec, 0
-    .rept IDT_EXCEPTIONS
+    .rept IDT_ENTRIES
     .balign TRAP_STUB_SIZE
     .if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
     /* the CPU pushed an error code */
@@ -97,25 +98,7 @@ _ukvm_trap_stubs:
     jmp     ukvm_trap_common
     .set vec, vec + 1
     .endr
-    .balign TRAP_STUB_SIZE
-    /* Vector 32 (DPL3 gate): FS base = RDI, for CPL3 without WRFSBASE. */
-    jmp     ukvm_setfs
-    .balign TRAP_STUB_SIZE
 _ukvm_trap_stubs_end:
-
-ukvm_setfs:
-    push    %rax
-    push    %rcx
-    push    %rdx
-    mov     $MSR_FS_BASE, %ecx
-    mov     %rdi, %rax
-    mov     %rdi, %rdx
-    shr     $32, %rdx
-    wrmsr
-    pop     %rdx
-    pop     %rcx
-    pop     %rax
-    iretq
 
 /*
  * Common trap entry, at CPL0 on the trap stack (IST1). Saves the registers
@@ -183,9 +166,8 @@ nested_halt:                        /* struct hvt_hc_halt */
     .quad   0
     .long   255, 0
 
-    .globl ukvm_cpl3, ukvm_have_fsgsbase
+    .globl ukvm_cpl3
 ukvm_cpl3:              .byte 0     /* the application runs at CPL3 */
-ukvm_have_fsgsbase:     .byte 0     /* CR4.FSGSBASE is set */
     .balign 4
 ukvm_trap_depth:        .long 0
 
@@ -210,13 +192,11 @@ gdt_ptr:
     .balign 16
 idt:
     .set vec, 0
-    .rept IDT_EXCEPTIONS
+    .rept IDT_ENTRIES
     .quad   _ukvm_gate_lo + TRAP_STUB_SIZE * vec
     .quad   _ukvm_gate_hi
     .set vec, vec + 1
     .endr
-    .quad   _ukvm_gate_lo + TRAP_STUB_SIZE * VEC_SETFS + (3 << 45)  /* DPL3 */
-    .quad   _ukvm_gate_hi
 idt_end:
     .balign 8
     .word   0, 0, 0
