@@ -4,17 +4,23 @@
 #   ./build.sh               everything
 #   ./build.sh --monitor     only the monitor
 #   ./build.sh --no-deps     skip the apt-get check (what tests call after a first build)
+#   ./build.sh --modules M   also a specialized monitor with only modules M (e.g. block, or
+#                            block,net) at out/ukvm-M (e.g. out/ukvm-block)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
-monitor_only=0 deps=1
-for a in "$@"; do
-  case "$a" in
+monitor_only=0 deps=1 modules=()
+while [ $# -gt 0 ]; do
+  case "$1" in
     --monitor) monitor_only=1 ;;
     --no-deps) deps=0 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
-    *) echo "build.sh: unknown option $a" >&2; exit 2 ;;
+    --modules) [ $# -ge 2 ] || { echo "build.sh: --modules needs a list, e.g. block" >&2; exit 2; }
+               modules+=("$2"); shift ;;
+    --modules=*) modules+=("${1#--modules=}") ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
+  shift
 done
 
 if [ "$deps" = 1 ]; then
@@ -35,6 +41,13 @@ echo "build.sh: monitor -> out/ukvm"
 dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 -o out/publish --nologo -v quiet >out/publish.log 2>&1 \
   || { cat out/publish.log; exit 1; }
 cp out/publish/ukvm out/ukvm
+for m in ${modules[@]+"${modules[@]}"}; do
+  name=$(echo "$m" | tr ',;' '--')
+  echo "build.sh: monitor with modules '$m' -> out/ukvm-$name"
+  dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 "-p:UkvmModules=\"$m\"" \
+    -o "out/publish-$name" --nologo -v quiet >out/publish.log 2>&1 || { cat out/publish.log; exit 1; }
+  cp "out/publish-$name/ukvm" "out/ukvm-$name"
+done
 
 [ "$monitor_only" = 1 ] && exit 0
 if [ -f guest/Makefile ]; then
