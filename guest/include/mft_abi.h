@@ -95,10 +95,13 @@ _Static_assert(sizeof(struct mft1_nhdr) == 20, "mft1_nhdr must be 20 bytes");
  * 24 (4 bytes of padding after the header); the descriptor size counts that
  * padding (n_descsz = sizeof(struct mft1_note) - sizeof(struct mft1_nhdr)).
  */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic" /* m.e[] may be a flexible array */
 struct mft1_note {
     struct mft1_nhdr h;
     struct mft m;
 };
+#pragma GCC diagnostic pop
 
 /* Offset of m inside the descriptor a loader must honour. */
 #define MFT1_NOTE_ALIGN _Alignof(struct mft)
