@@ -36,6 +36,7 @@ static void out_repeat(struct out *o, char c, int n)
 #define F_SPACE 0x04 /* ' ' */
 #define F_ALT 0x08   /* '#' */
 #define F_ZERO 0x10  /* '0' */
+#define F_PTR 0x20   /* %p: always "0x" */
 
 static void out_number(struct out *o, uintmax_t v, bool negative, unsigned base,
                        bool upper, int flags, int width, int prec)
@@ -62,7 +63,8 @@ static void out_number(struct out *o, uintmax_t v, bool negative, unsigned base,
         sign = ' ';
 
     const char *prefix = "";
-    if ((flags & F_ALT) && base == 16 && n > 0 && !(n == 1 && tmp[0] == '0'))
+    if ((flags & F_PTR) ||
+        ((flags & F_ALT) && base == 16 && n > 0 && !(n == 1 && tmp[0] == '0')))
         prefix = upper ? "0X" : "0x";
     else if ((flags & F_ALT) && base == 8 && (n == 0 || tmp[n - 1] != '0'))
         prefix = "0";
@@ -240,7 +242,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         }
         case 'p': {
             uintptr_t v = (uintptr_t)va_arg(ap, void *);
-            out_number(&o, v, false, 16, false, (flags | F_ALT) & ~(F_PLUS | F_SPACE),
+            out_number(&o, v, false, 16, false, (flags | F_PTR) & ~(F_PLUS | F_SPACE),
                        width, prec);
             break;
         }

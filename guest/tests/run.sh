@@ -11,7 +11,7 @@ monitor="${1:?usage: $0 MONITOR [IMAGEDIR] [TEST...]}"
 dir="${2:-$here/../../out/guest/x86_64}"
 shift $(( $# >= 2 ? 2 : 1 ))
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(hello quiet globals exception fpu zeropage time abort ssp tls notls blk net)
+[ ${#tests[@]} -eq 0 ] && tests=(hello quiet globals exception fpu zeropage time abort ssp tls notls libc blk net)
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -31,6 +31,7 @@ declare -A spec=(
     [ssp]="||255|ABORT: stack smashing detected"
     [tls]="||0|^SUCCESS$"
     [notls]="||255|trap: type=#PF;cr2=0x28 ;ABORT"
+    [libc]="||0|^SUCCESS$"
     [blk]="--block:storage=$tmp/disk.img||0|^SUCCESS$"
     [net]="||0|^SUCCESS$;^echo request 3 from 10.0.0.1 answered$;3 received"
 )
