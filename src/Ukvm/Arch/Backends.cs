@@ -9,6 +9,7 @@ internal static class Backends
     public static IArchBackend Current => RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.X64 => new X86_64.X86Backend(),
+        Architecture.Arm64 => new Aarch64.Aarch64Backend(),
         var a => throw new MonitorException($"unsupported host architecture {a}"),
     };
 }

@@ -31,16 +31,18 @@ internal interface IArchBackend
     ulong CmdlineAddress { get; }
     /// <summary>End of the monitor-owned low area, read-only to the guest.</summary>
     ulong LowEnd { get; }
+    /// <summary>Boot info host_features this backend offers.</summary>
+    uint HostFeatures { get; }
 
     /// <summary>Writes page tables and descriptor tables into guest memory.</summary>
     void SetupMemory(GuestMemory memory);
 
     /// <summary>Sets the vCPU's registers to enter the image; returns the CPU cycle counter frequency in Hz.</summary>
-    ulong SetupVcpu(KvmSystem kvm, KvmVcpu vcpu, GuestMemory memory, ulong entry);
+    ulong SetupVcpu(KvmVm vm, KvmVcpu vcpu, GuestMemory memory, ulong entry);
 
     /// <summary>Decodes the kvm_run area after an exit (pure: testable with made-up exits).</summary>
     GuestExit DecodeExit(ReadOnlySpan<byte> run, ulong memorySize);
 
-    /// <summary>The guest's program counter, for diagnostics.</summary>
-    ulong ProgramCounter(KvmVcpu vcpu);
+    /// <summary>The guest's program counter and fault registers on one line, for diagnostics.</summary>
+    string CpuState(KvmVcpu vcpu);
 }

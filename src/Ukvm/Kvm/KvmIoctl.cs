@@ -22,6 +22,9 @@ internal static class KvmIoctl
     public const nuint GET_TSC_KHZ = 0xAEA3;
     public const nuint GET_ONE_REG = 0x4010AEAB;
     public const nuint SET_ONE_REG = 0x4010AEAC;
+    public const nuint ARM_VCPU_INIT = 0x4020AEAE;           // _IOW(0xAE, 0xae, struct kvm_vcpu_init)
+    public const nuint ARM_PREFERRED_TARGET = 0x8020AEAF;    // _IOR(0xAE, 0xaf, struct kvm_vcpu_init)
+    public const int ARM_VCPU_PSCI_0_2 = 2;
 
     public const int API_VERSION = 12;
     public const int CAP_GET_TSC_KHZ = 61;

@@ -81,6 +81,13 @@ internal sealed unsafe class KvmVcpu : IDisposable
         return (uint)khz;
     }
 
+    /// <summary>AArch64: KVM_ARM_VCPU_INIT with a struct kvm_vcpu_init (target and feature bits).</summary>
+    public void ArmVcpuInit(uint[] init)
+    {
+        fixed (uint* p = init)
+            Check(Libc.ioctl(Handle, KvmIoctl.ARM_VCPU_INIT, p), "KVM_ARM_VCPU_INIT");
+    }
+
     /// <summary>KVM_GET_ONE_REG / KVM_SET_ONE_REG (used by the AArch64 backend).</summary>
     public ulong GetOneReg(ulong id)
     {

@@ -37,6 +37,19 @@ internal sealed unsafe class KvmVm : System.IDisposable
             SetUserMemoryRegion(slot++, start, length, memory.HostAddress + (nint)start, readOnly ? MemReadOnly : 0);
     }
 
+    /// <summary>
+    /// AArch64: KVM_ARM_PREFERRED_TARGET, the struct kvm_vcpu_init (u32 target, u32 features[7])
+    /// for this host's CPU.
+    /// </summary>
+    public uint[] ArmPreferredTarget()
+    {
+        var init = new uint[8];
+        fixed (uint* p = init)
+            if (Libc.ioctl(Handle, KvmIoctl.ARM_PREFERRED_TARGET, p) < 0)
+                throw MonitorException.FromErrno("KVM: ioctl KVM_ARM_PREFERRED_TARGET", Libc.Errno);
+        return init;
+    }
+
     /// <summary>KVM_CREATE_VCPU and the mapping of its kvm_run area.</summary>
     public KvmVcpu CreateVcpu(int id)
     {

@@ -33,7 +33,7 @@ internal static class BootInfo
         BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootCpuCycleFreq..], cpuCycleFreq);
         BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootCmdline..], arch.CmdlineAddress);
         BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootMft..], arch.ManifestAddress);
-        BinaryPrimitives.WriteUInt32LittleEndian(bi[HvtAbi.BootHostFeatures..], HvtAbi.FeatureUserMode);
+        BinaryPrimitives.WriteUInt32LittleEndian(bi[HvtAbi.BootHostFeatures..], arch.HostFeatures);
         manifest.WriteGuestCopy(memory.Bytes(arch.ManifestAddress, (ulong)manifest.Size, "manifest"));
         var line = memory.Bytes(arch.CmdlineAddress, HvtAbi.CmdlineSize, "command line");
         line.Clear();

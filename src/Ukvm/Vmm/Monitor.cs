@@ -51,7 +51,7 @@ internal static class Monitor
 
         vm.MapMemory(memory);
         using var vcpu = vm.CreateVcpu(0);
-        ulong cycleFreq = arch.SetupVcpu(kvm, vcpu, memory, image.Entry);
+        ulong cycleFreq = arch.SetupVcpu(vm, vcpu, memory, image.Entry);
         BootInfo.Write(memory, arch, kernelEnd, cycleFreq, manifest, cmdline);
         // The low area is read-only through the guest's page tables; the monitor refuses to write
         // there too. Not a read-only slot: the CPU sets accessed bits in the page tables there.

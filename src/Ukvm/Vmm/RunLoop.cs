@@ -16,20 +16,20 @@ internal static class RunLoop
         {
             int errno = vcpu.Run();
             if (errno == Libc.EFAULT)
-                throw new GuestFaultException($"host/guest translation fault (pc 0x{arch.ProgramCounter(vcpu):x})");
+                throw new GuestFaultException($"host/guest translation fault ({arch.CpuState(vcpu)})");
             if (errno != 0)
                 throw MonitorException.FromErrno("KVM: ioctl KVM_RUN", errno);
-            var outcome = Handle(arch.DecodeExit(vcpu.RunArea, memorySize), hypercalls, () => arch.ProgramCounter(vcpu));
+            var outcome = Handle(arch.DecodeExit(vcpu.RunArea, memorySize), hypercalls, () => arch.CpuState(vcpu));
             if (outcome.Halted)
                 return outcome.ExitStatus;
         }
     }
 
     /// <summary>One decoded exit: dispatch a hypercall, or end the guest with the fault's reason.</summary>
-    public static HypercallOutcome Handle(GuestExit exit, HypercallTable hypercalls, System.Func<ulong> pc)
+    public static HypercallOutcome Handle(GuestExit exit, HypercallTable hypercalls, System.Func<string> cpuState)
     {
         if (exit.Kind == GuestExitKind.Hypercall)
             return hypercalls.Dispatch(exit.Hypercall, exit.Gpa);
-        throw new GuestFaultException($"{exit.Reason} (pc 0x{pc():x})");
+        throw new GuestFaultException($"{exit.Reason} ({cpuState()})");
     }
 }

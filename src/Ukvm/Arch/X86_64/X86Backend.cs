@@ -27,6 +27,7 @@ internal sealed class X86Backend : IArchBackend
     public ulong ManifestAddress => Layout.Manifest;
     public ulong CmdlineAddress => Layout.Cmdline;
     public ulong LowEnd => Layout.LowEnd;
+    public uint HostFeatures => HvtAbi.FeatureUserMode;
 
     public void SetupMemory(GuestMemory memory)
     {
@@ -49,8 +50,9 @@ internal sealed class X86Backend : IArchBackend
         };
     }
 
-    public ulong SetupVcpu(KvmSystem kvm, KvmVcpu vcpu, GuestMemory memory, ulong entry)
+    public ulong SetupVcpu(KvmVm vm, KvmVcpu vcpu, GuestMemory memory, ulong entry)
     {
+        var kvm = vm.System;
         vcpu.SetCpuid2(kvm.SupportedCpuid());
         vcpu.SetSregs(InitialSregs());
         if (kvm.CheckExtension(KvmIoctl.CAP_GET_TSC_KHZ) != 1)
@@ -66,7 +68,7 @@ internal sealed class X86Backend : IArchBackend
 
     // kvm_run offsets (linux/kvm.h): exit_reason at 8, the exit union at 32.
     private const int ExitReason = 8, IoDirection = 32, IoSize = 33, IoPort = 34, IoCount = 36, IoDataOffset = 40;
-    private const int MmioPhysAddr = 32, FailReason = 32, InternalSuberror = 32;
+    private const int MmioPhysAddr = 32;
 
     public GuestExit DecodeExit(ReadOnlySpan<byte> run, ulong memorySize)
     {
@@ -98,18 +100,14 @@ internal sealed class X86Backend : IArchBackend
                 return GuestExit.Fault("guest triple fault (KVM_EXIT_SHUTDOWN)");
             case KvmExitReason.Hlt:
                 return GuestExit.Fault("guest halted the CPU (hlt) instead of calling HALT");
-            case KvmExitReason.FailEntry:
-                return GuestExit.Fault(
-                    $"KVM: entry failure, hardware reason 0x{BinaryPrimitives.ReadUInt64LittleEndian(run[FailReason..]):x}");
-            case KvmExitReason.InternalError:
-                uint sub = BinaryPrimitives.ReadUInt32LittleEndian(run[InternalSuberror..]);
-                return GuestExit.Fault(sub == 1
-                    ? "KVM: internal error, suberror 1 (instruction emulation failed)"
-                    : $"KVM: internal error, suberror {sub}");
             default:
-                return GuestExit.Fault($"KVM: unhandled exit reason {(uint)reason}");
+                return CommonExits.Decode(reason, run);
         }
     }
 
-    public ulong ProgramCounter(KvmVcpu vcpu) => vcpu.GetRegs().Rip;
+    public string CpuState(KvmVcpu vcpu)
+    {
+        var r = vcpu.GetRegs();
+        return $"rip 0x{r.Rip:x}, rsp 0x{r.Rsp:x}, rflags 0x{r.Rflags:x}";
+    }
 }
