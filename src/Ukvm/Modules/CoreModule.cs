@@ -45,6 +45,7 @@ internal sealed unsafe class CoreModule : IModule
     /// <summary>PUTS: the guest's bytes to the console, unbuffered, in full.</summary>
     public HypercallOutcome Puts(ulong gpa)
     {
+        _memory.Bytes(gpa, HvtAbi.PutsSize, "PUTS argument");
         ulong data = _memory.ReadU64(gpa, "PUTS argument");
         ulong len = _memory.ReadU64(gpa + 8, "PUTS argument");
         var bytes = _memory.Bytes(data, len, "PUTS buffer");
@@ -87,6 +88,7 @@ internal sealed unsafe class CoreModule : IModule
     /// <summary>HALT: the guest's exit status; a cookie, if any, must point at 512 bytes of guest memory.</summary>
     public HypercallOutcome Halt(ulong gpa)
     {
+        _memory.Bytes(gpa, HvtAbi.HaltSize, "HALT argument");
         ulong cookie = _memory.ReadU64(gpa, "HALT argument");
         int status = (int)_memory.ReadU32(gpa + HvtAbi.HaltStatus, "HALT argument");
         if (cookie != 0)
