@@ -93,3 +93,8 @@ long strtol(const char *s, char **end, int base)
         return LONG_MAX;
     return (long)v;
 }
+
+int atoi(const char *s)
+{
+    return (int)strtol(s, NULL, 10);
+}

@@ -11,5 +11,6 @@ void abort(void) __attribute__((noreturn));
 void exit(int status) __attribute__((noreturn));
 unsigned long strtoul(const char *s, char **end, int base);
 long strtol(const char *s, char **end, int base);
+int atoi(const char *s);
 
 #endif
