@@ -13,11 +13,11 @@
 #include "mft_abi.h"
 #include "solo5.h"
 
+/* Per architecture (bindings/ARCH/arch.h): trap frame, counter, TLS base, mode. */
+#include "arch.h"
+
 #define PAGE_SIZE 4096UL
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
-
-/* Set by start.S (at CPL0, before the application runs). */
-extern uint8_t ukvm_cpl3; /* the application runs at CPL3 (with WRFSBASE) */
 
 /* Log levels: --solo5:quiet shows only errors, --solo5:debug shows all. */
 enum log_level { LOG_ERROR = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
@@ -48,15 +48,7 @@ const struct mft_entry *ukvm_mft_by_index(solo5_handle_t index, mft_type_t type)
 /* Marks a device acquired; false if it already was. */
 bool ukvm_mft_acquire(unsigned index);
 
-/* Saved by the trap entry in start.S (lowest address first). */
-struct ukvm_trap_frame {
-    uint64_t cr2;
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector, ec;
-    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
-};
-
+/* ARCH/trap.c: prints the register dump of a fatal trap, halts with 255. */
 void ukvm_trap_report(struct ukvm_trap_frame *frame) __attribute__((noreturn));
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * boot.c: from start.S to solo5_app_main(): boot info, command line, heap,
- * boot banner. Runs at the application's CPL (CPL3 in user mode).
+ * boot banner. Runs at the application's privilege level (x86_64: CPL3 in
+ * user mode).
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,14 +44,14 @@ static void banner(const struct hvt_boot_info *bi, uintptr_t heap_start)
     extern char _stext[], _etext[], _erodata[], _end[];
 
     ukvm_log(LOG_INFO,
-             "Solo5: ukvm guest SDK (hvt ABI %d), application at CPL%d\n"
+             "Solo5: ukvm guest SDK (hvt ABI %d), application at %s\n"
              "Solo5: Memory map: %lu MB addressable:\n"
              "Solo5:   reserved @ (0x0 - 0x%lx)\n"
              "Solo5:       text @ (0x%lx - 0x%lx)\n"
              "Solo5:     rodata @ (0x%lx - 0x%lx)\n"
              "Solo5:       data @ (0x%lx - 0x%lx)\n"
              "Solo5:       heap >= 0x%lx < stack < 0x%lx\n",
-             HVT_ABI_VERSION, ukvm_cpl3 ? 3 : 0,
+             HVT_ABI_VERSION, ukvm_arch_mode(),
              (unsigned long)(bi->mem_size >> 20),
              (unsigned long)_stext - 1,
              (unsigned long)_stext, (unsigned long)_etext - 1,
@@ -58,9 +59,8 @@ static void banner(const struct hvt_boot_info *bi, uintptr_t heap_start)
              (unsigned long)_erodata, (unsigned long)_end - 1,
              (unsigned long)heap_start, (unsigned long)bi->mem_size);
 
-    ukvm_log(LOG_DEBUG, "Solo5: cpu: CPL%d, TLS base via %s, TSC %lu Hz\n",
-             ukvm_cpl3 ? 3 : 0,
-             ukvm_cpl3 ? "WRFSBASE" : "WRMSR",
+    ukvm_log(LOG_DEBUG, "Solo5: cpu: %s, TLS base via %s, %s %lu Hz\n",
+             ukvm_arch_mode(), ukvm_arch_tls_via(), UKVM_ARCH_COUNTER_NAME,
              (unsigned long)bi->cpu_cycle_freq);
     const struct mft *mft = ukvm_mft_get();
     if (ukvm_log_level >= LOG_DEBUG && mft != NULL) {

@@ -10,7 +10,7 @@ enum log_level ukvm_log_level = LOG_INFO;
 
 /*
  * Stack protector guard (-mstack-protector-guard=global). start.S replaces
- * this value with one derived from the TSC before any C code runs.
+ * this value with one derived from the cycle counter before any C code runs.
  */
 uintptr_t __stack_chk_guard = 0x00e2f1d3c4b5a697UL;
 
@@ -51,7 +51,7 @@ void ukvm_halt(int status, void *cookie)
     h.exit_status = status;
     hvt_do_hypercall(HVT_HYPERCALL_HALT, &h);
     for (;;)
-        __asm__ __volatile__("ud2");
+        __builtin_trap(); /* x86_64: ud2, aarch64: brk */
 }
 
 void ukvm_panic(const char *fmt, ...)

@@ -1,7 +1,8 @@
 /*
  * time.c: clocks and solo5_yield().
  *
- * Monotonic time is the TSC scaled by cpu_cycle_freq: ns = ticks * mult >> 32
+ * Monotonic time is the CPU's cycle counter (x86_64: TSC, aarch64: CNTVCT_EL0)
+ * scaled by cpu_cycle_freq: ns = ticks * mult >> 32
  * with a 128-bit product, so it does not overflow for centuries. Wall time is
  * one WALLTIME hypercall (on first use) plus monotonic time since.
  */
@@ -12,26 +13,18 @@ static uint64_t tsc_mult; /* ns per tick, 32.32 fixed point */
 static uint64_t wall_offset;
 static bool wall_known;
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-
-    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
 void ukvm_time_init(uint64_t cpu_cycle_freq)
 {
     if (cpu_cycle_freq == 0)
         ukvm_panic("cpu_cycle_freq is 0\n");
     /* 10^9 << 32 fits in 64 bits (about 4.3e18). */
     tsc_mult = (1000000000ULL << 32) / cpu_cycle_freq;
-    tsc_base = rdtsc();
+    tsc_base = ukvm_arch_ticks();
 }
 
 solo5_time_t solo5_clock_monotonic(void)
 {
-    uint64_t ticks = rdtsc() - tsc_base;
+    uint64_t ticks = ukvm_arch_ticks() - tsc_base;
 
     return (uint64_t)(((unsigned __int128)ticks * tsc_mult) >> 32);
 }

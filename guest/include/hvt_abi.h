@@ -46,12 +46,38 @@ static inline void hvt_do_hypercall(int n, volatile void *arg)
                          : "memory");
 }
 #endif
+#elif defined(__aarch64__)
+/*
+ * Hypercall n is a 32-bit store (str wN) of the argument's address to
+ * HVT_HYPERCALL_MMIO_BASE + (n << 3), a device-memory region outside guest
+ * RAM, so that the store traps to the monitor as an MMIO exit.
+ */
+#define HVT_HYPERCALL_MMIO_BASE 0x100000000UL
+#define HVT_HYPERCALL_ADDRESS(n) (HVT_HYPERCALL_MMIO_BASE + ((uint64_t)(n) << 3))
+
+#ifndef HVT_HOST
+/*
+ * Issues hypercall n. The argument struct must lie below 4 GiB (guest memory
+ * is identity-mapped and at most 1 GiB, so any guest object does). A plain
+ * register-offset store without writeback, so that the fault syndrome
+ * describes it (ESR_EL2.ISV) and KVM can hand it to the monitor.
+ */
+static inline void hvt_do_hypercall(int n, volatile void *arg)
+{
+    __asm__ __volatile__("str %w0, [%1]"
+                         :
+                         : "rZ"((uint32_t)(uintptr_t)arg),
+                           "r"(HVT_HYPERCALL_ADDRESS(n))
+                         : "memory");
+}
+#endif
 #else
 #error "ukvm guest SDK: unsupported architecture"
 #endif
 
 /*
- * Boot information: the guest entry point gets its address in RDI.
+ * Boot information: the guest entry point gets its address in RDI (x86_64)
+ * or X0 (aarch64).
  * The first five fields are hvt ABI v2. The last three are the ring-I/O
  * extension; a plain solo5-hvt puts the manifest right after the first 40
  * bytes, so they are valid only when mft != (uintptr_t)bi + 40.
@@ -59,7 +85,7 @@ static inline void hvt_do_hypercall(int n, volatile void *arg)
 struct hvt_boot_info {
     uint64_t mem_size;                    /*  0: bytes of guest memory */
     uint64_t kernel_end;                  /*  8: end of the image, page-aligned */
-    uint64_t cpu_cycle_freq;              /* 16: TSC frequency, Hz */
+    uint64_t cpu_cycle_freq;              /* 16: TSC (x86_64) or CNTVCT_EL0 (aarch64) frequency, Hz */
     HVT_GUEST_PTR(const char *) cmdline;  /* 24: NUL-terminated command line */
     HVT_GUEST_PTR(const void *) mft;      /* 32: struct mft */
     uint32_t host_features;               /* 40: HVT_FEATURE_* offered */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__x86_64__)
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     void *ret = dst;
@@ -15,6 +16,25 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
                          : "memory");
     return ret;
 }
+#else
+/* Word access to any object (this is memcpy/memset itself). */
+typedef uint64_t __attribute__((may_alias)) word_t;
+
+/* Forward copy, 8 bytes at a time when both pointers allow it (memmove relies on forward). */
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+
+    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
+        for (; n >= 8; n -= 8, d += 8, s += 8)
+            *(word_t *)(void *)d = *(const word_t *)(const void *)s;
+    }
+    for (; n > 0; n--)
+        *d++ = *s++;
+    return dst;
+}
+#endif
 
 void *memmove(void *dst, const void *src, size_t n)
 {
@@ -31,6 +51,7 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
+#if defined(__x86_64__)
 void *memset(void *dst, int c, size_t n)
 {
     void *ret = dst;
@@ -40,6 +61,21 @@ void *memset(void *dst, int c, size_t n)
                          : "memory");
     return ret;
 }
+#else
+void *memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = dst;
+
+    if (((uintptr_t)d & 7) == 0 && n >= 8) {
+        uint64_t v = (unsigned char)c * 0x0101010101010101ULL;
+        for (; n >= 8; n -= 8, d += 8)
+            *(word_t *)(void *)d = v;
+    }
+    for (; n > 0; n--)
+        *d++ = (unsigned char)c;
+    return dst;
+}
+#endif
 
 int memcmp(const void *a, const void *b, size_t n)
 {
