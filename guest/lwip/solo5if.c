@@ -5,11 +5,18 @@
  * enough for MTU + 14 bytes, which goes to netif->input. Transmit: a frame in
  * one pbuf is written as it is; a chain (TCP header + data) is gathered into
  * one buffer first, since NET_WRITE takes one contiguous frame.
+ *
+ * One addition to lwIP's TCP: a SYN for a connection that lwIP holds in
+ * TIME_WAIT reopens it (RFC 6191 style; Linux and BSD do the same). lwIP
+ * itself answers such a SYN with an ACK for the old connection, which the
+ * client resets and lwIP ignores, so a client that reuses its port soon after
+ * the server closed first could not connect for 2 * TCP_MSL.
  */
 #include <string.h>
 
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
 #include "ukvm_lwip.h"
 
@@ -43,6 +50,38 @@ static err_t solo5if_linkoutput(struct netif *netif, struct pbuf *p)
         return ERR_ARG;
     default:
         return ERR_IF;
+    }
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* A TCP SYN (without ACK) in (frame): drop a TIME_WAIT PCB of the same connection. */
+static void reopen_time_wait(const uint8_t *frame, size_t len)
+{
+    if (tcp_tw_pcbs == NULL || len < SOLO5_NET_HLEN + 20 || get16(frame + 12) != ETHTYPE_IP)
+        return;
+    const uint8_t *ip = frame + SOLO5_NET_HLEN;
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+    if ((ip[0] >> 4) != 4 || ip[9] != IP_PROTO_TCP || ihl < 20 ||
+        len < SOLO5_NET_HLEN + ihl + 20 || (get16(ip + 6) & 0x3fff) != 0)
+        return;
+    const uint8_t *tcp = ip + ihl;
+    if ((tcp[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+        return;
+    uint16_t sport = get16(tcp), dport = get16(tcp + 2);
+    ip4_addr_t src, dst;
+    memcpy(&src, ip + 12, 4);
+    memcpy(&dst, ip + 16, 4);
+    for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {
+        if (pcb->remote_port == sport && pcb->local_port == dport &&
+            ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &src) &&
+            ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &dst)) {
+            tcp_abort(pcb); /* in TIME_WAIT: freed, no RST sent */
+            return;
+        }
     }
 }
 
@@ -84,6 +123,7 @@ unsigned solo5if_input(struct netif *netif, unsigned max)
             rx_spare = p;
             continue;
         }
+        reopen_time_wait(p->payload, got);
         pbuf_realloc(p, (u16_t)got);
         if (netif->input(p, netif) != ERR_OK)
             pbuf_free(p);

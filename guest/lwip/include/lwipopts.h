@@ -47,12 +47,14 @@
 #define MEMP_MEM_MALLOC             0
 #define MEM_ALIGNMENT               8
 #define MEM_SIZE                    (512 * 1024)
-#define MEMP_NUM_PBUF               512
+#define MEMP_NUM_PBUF               1024
 #define MEMP_NUM_UDP_PCB            4
 #define MEMP_NUM_TCP_PCB            160
 #define MEMP_NUM_TCP_PCB_LISTEN     4
 #define MEMP_NUM_TCP_SEG            1024
 #define MEMP_NUM_ARP_QUEUE          64
+/* lwIP's own timers (TCP, ARP) and a few for applications (sys_timeout). */
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 #define PBUF_POOL_SIZE              64
 /* One pool pbuf holds a whole frame (MTU 1500 + 14-byte Ethernet header). */
 #define PBUF_POOL_BUFSIZE           1536
@@ -91,9 +93,20 @@
 #define LWIP_HAVE_LOOPIF            0
 #define LWIP_NETIF_LOOPBACK         0
 
-/* No statistics, no debug output; assertions stay on (they abort the guest). */
-#define LWIP_STATS                  0
+/* Counters for memory and TCP only (what a /status page wants); no debug
+ * output; assertions stay on (they abort the guest). */
+#define LWIP_STATS                  1
 #define LWIP_STATS_DISPLAY          0
+#define LINK_STATS                  0
+#define ETHARP_STATS                0
+#define IP_STATS                    0
+#define IPFRAG_STATS                0
+#define ICMP_STATS                  0
+#define UDP_STATS                   0
+#define TCP_STATS                   1
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define SYS_STATS                   0
 #define LWIP_DEBUG                  0
 #define LWIP_PERF                   0
 

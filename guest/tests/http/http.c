@@ -8,8 +8,9 @@
  *   --idle-timeout  close a connection idle this long (default 30 s)
  *   --verbose       one console line per request (each one a hypercall)
  *
- * A small built-in site: / (= /index.html), /about, /hello.txt, and /big,
- * 1 MiB of text (a 64 KiB block of numbered lines, repeated) for throughput.
+ * A small built-in site: / (= /index.html), /about, /hello.txt, /big, 1 MiB
+ * of text (a 64 KiB block of numbered lines, repeated) for throughput, and
+ * /status (connections, requests, lwIP's memory pools: text/plain).
  * GET and HEAD; other methods get 405, unknown paths 404, malformed requests
  * 400 (and the connection closed). Keep-alive and pipelining as HTTP/1.1 says
  * (HTTP/1.0 only with "Connection: keep-alive").
@@ -25,14 +26,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwip/memp.h"
 #include "lwip/pbuf.h"
+#include "lwip/stats.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "ukvm_lwip.h"
 
 #define MAX_CONNS 128
 #define REQ_MAX 4096
-#define HDR_MAX 384
-#define POLL_TICKS 2 /* tcp_poll interval: 2 x 500 ms */
+#define HDR_MAX 2048 /* headers, and /status's body */
+#define POLL_TICKS 1 /* tcp_poll interval: 500 ms */
 
 /* ---- the site ---- */
 
@@ -73,6 +77,7 @@ static struct object site[] = {
     { "/hello.txt", "text/plain; charset=utf-8", hello_txt, sizeof hello_txt - 1,
       sizeof hello_txt - 1 },
     { "/big", "application/octet-stream", big_block, BIG_BLOCK, BIG_SIZE },
+    { "/status", "text/plain; charset=utf-8", NULL, 0, 0 }, /* made per request */
 };
 
 static const char body_400[] = "<html><body><h1>400 Bad Request</h1></body></html>\n";
@@ -101,7 +106,7 @@ struct conn {
     bool peer_closed;    /* FIN received */
     bool close_after;    /* close once the response is queued */
     bool responding;     /* a response is being queued */
-    uint8_t idle;        /* poll ticks without progress */
+    u32_t last_active;   /* sys_now() of the last progress */
     struct pbuf *pending; /* received, not yet in buf */
     size_t len;          /* bytes in buf */
     size_t skip;         /* request body bytes still to discard */
@@ -116,7 +121,7 @@ struct conn {
 static struct conn conns[MAX_CONNS];
 static unsigned conns_used, conns_peak;
 static unsigned long requests, refused;
-static unsigned idle_ticks = 30 * 1000 / (POLL_TICKS * 500);
+static u32_t idle_ms = 30000;
 static bool verbose;
 
 static struct conn *conn_alloc(void)
@@ -126,7 +131,7 @@ static struct conn *conn_alloc(void)
             struct conn *c = &conns[i];
             c->used = true;
             c->peer_closed = c->close_after = c->responding = false;
-            c->idle = 0;
+            c->last_active = sys_now();
             c->pending = NULL;
             c->len = c->skip = 0;
             c->hdr_len = c->hdr_off = 0;
@@ -326,12 +331,60 @@ static void http_date(char *out, size_t size)
              (unsigned)(rem % 60));
 }
 
+static const char *const pool_names[] = {
+#define LWIP_MEMPOOL(name, num, size, desc) desc,
+#include "lwip/priv/memp_std.h"
+};
+
+/* /status: text/plain, into (out). Returns its length. */
+static size_t status_body(char *out, size_t size)
+{
+    size_t n = 0;
+
+#define ADD(...) \
+    do { \
+        if (n < size) \
+            n += (size_t)snprintf(out + n, size - n, __VA_ARGS__); \
+    } while (0)
+    ADD("connections %u (peak %u, max %u), refused %lu, requests %lu\n", conns_used,
+        conns_peak, (unsigned)MAX_CONNS, refused, requests);
+#if MEM_STATS
+    ADD("heap used %lu max %lu of %lu, errors %lu\n", (unsigned long)lwip_stats.mem.used,
+        (unsigned long)lwip_stats.mem.max, (unsigned long)lwip_stats.mem.avail,
+        (unsigned long)lwip_stats.mem.err);
+#endif
+#if MEMP_STATS
+    for (unsigned i = 0; i < MEMP_MAX; i++) {
+        const struct stats_mem *m = lwip_stats.memp[i];
+        ADD("pool %-14s used %4lu max %4lu of %4lu, errors %lu\n", pool_names[i],
+            (unsigned long)m->used, (unsigned long)m->max, (unsigned long)m->avail,
+            (unsigned long)m->err);
+    }
+#endif
+#if TCP_STATS
+    ADD("tcp recv %lu xmit %lu drop %lu memerr %lu proterr %lu\n",
+        (unsigned long)lwip_stats.tcp.recv, (unsigned long)lwip_stats.tcp.xmit,
+        (unsigned long)lwip_stats.tcp.drop, (unsigned long)lwip_stats.tcp.memerr,
+        (unsigned long)lwip_stats.tcp.proterr);
+#endif
+#undef ADD
+    return n < size ? n : size - 1;
+}
+
 static void respond(struct conn *c, int status, bool head, const struct object *obj,
                     const char *body, size_t body_len, bool keep_alive)
 {
     char date[40];
     const char *type = obj != NULL ? obj->type : "text/html; charset=utf-8";
     size_t size = obj != NULL ? obj->size : body_len;
+    /* A body made now (/status) goes out with the headers, copied. */
+    static char dynamic[1536];
+    size_t dynamic_len = 0;
+
+    if (obj != NULL && obj->data == NULL) {
+        dynamic_len = status_body(dynamic, sizeof dynamic);
+        size = dynamic_len;
+    }
 
     http_date(date, sizeof date);
     int n = snprintf(c->hdr, sizeof c->hdr,
@@ -349,7 +402,11 @@ static void respond(struct conn *c, int status, bool head, const struct object *
     c->hdr_len = (size_t)n < sizeof c->hdr ? (size_t)n : sizeof c->hdr - 1;
     c->hdr_off = 0;
     c->body_off = 0;
-    if (head || size == 0) {
+    if (dynamic_len > 0 && !head && c->hdr_len + dynamic_len <= sizeof c->hdr) {
+        memcpy(c->hdr + c->hdr_len, dynamic, dynamic_len);
+        c->hdr_len += dynamic_len;
+    }
+    if (head || size == 0 || dynamic_len > 0) {
         c->data = NULL;
         c->data_len = 0;
         c->body_size = 0;
@@ -611,7 +668,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         pbuf_free(p);
         return ERR_OK;
     }
-    c->idle = 0;
+    c->last_active = sys_now();
     if (c->pending == NULL)
         c->pending = p;
     else
@@ -627,7 +684,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     (void)len;
     if (c == NULL)
         return ERR_OK;
-    c->idle = 0;
+    c->last_active = sys_now();
     return conn_serve(c);
 }
 
@@ -639,10 +696,11 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
         tcp_abort(pcb);
         return ERR_ABRT;
     }
-    if (++c->idle >= idle_ticks) {
+    if (sys_now() - c->last_active >= idle_ms) {
         /* Idle, or a client that stopped reading: close, and abort if a
-         * response is stuck (a peer that never opens its window). */
-        if (c->responding || c->idle >= 2 * idle_ticks)
+         * response is stuck (a peer that never opens its window) or the
+         * close did not finish. */
+        if (c->responding || sys_now() - c->last_active >= 2 * idle_ms)
             return conn_abort(c);
         return conn_close(c);
     }
@@ -708,9 +766,9 @@ int solo5_app_main(const struct solo5_start_info *si)
     opt_uint(si->cmdline, "--port=", &port);
     if (opt_uint(si->cmdline, "--idle-timeout=", &idle) && idle == 0)
         idle = 1;
-    idle_ticks = (unsigned)((idle * 1000 + POLL_TICKS * 500 - 1) / (POLL_TICKS * 500));
-    if (idle_ticks > 250)
-        idle_ticks = 250;
+    if (idle > 3600)
+        idle = 3600;
+    idle_ms = (u32_t)idle * 1000;
     verbose = strstr(si->cmdline, "--verbose") != NULL;
     if (port == 0 || port > 65535) {
         printf("http: bad --port\n");
