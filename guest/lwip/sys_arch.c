@@ -13,22 +13,15 @@ u32_t sys_now(void)
     return (u32_t)(solo5_clock_monotonic() / 1000000ULL);
 }
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-
-    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-/* xorshift64*, seeded from the TSC and the wall clock on first use. Not for
- * cryptography: TCP initial sequence numbers and ephemeral ports. */
+/* xorshift64*, seeded from the clocks on first use (the monotonic clock has
+ * the CPU counter's resolution). Not for cryptography: TCP initial sequence
+ * numbers and ephemeral ports. */
 uint32_t ukvm_lwip_rand(void)
 {
     static uint64_t state;
 
     if (state == 0) {
-        state = rdtsc() ^ (solo5_clock_wall() * 0x9e3779b97f4a7c15ULL);
+        state = solo5_clock_monotonic() ^ (solo5_clock_wall() * 0x9e3779b97f4a7c15ULL);
         if (state == 0)
             state = 0x2545f4914f6cdd1dULL;
     }

@@ -1,6 +1,6 @@
 /*
  * arch/cc.h: lwIP's compiler and platform glue for the ukvm guest SDK
- * (freestanding gcc, x86_64, little-endian, the SDK's small libc).
+ * (freestanding gcc, LP64 little-endian: x86_64 and aarch64, the SDK's small libc).
  */
 #ifndef UKVM_LWIP_ARCH_CC_H
 #define UKVM_LWIP_ARCH_CC_H
