@@ -3,7 +3,8 @@
 # /guest with the monitor /ukvm under a watchdog (timeout, $ukvm_timeout s, default 60) and
 # checks its exit status and output, as guest/tests/run.sh does on x86_64. One line per case:
 # "aarch64: NAME PASS" or "aarch64: NAME FAIL (why)" followed by the output, indented.
-# Exit status 0 only when every case passed.
+# With ukvm_verbose=1 the output of passing cases is shown too. Exit status 0 only when every
+# case passed.
 M=/ukvm
 D=/guest
 T=${ukvm_timeout:-60}
@@ -22,6 +23,7 @@ result() {
     if [ -z "$why" ] && [ -n "$extra_fail" ]; then why=$extra_fail; fi
     if [ -z "$why" ]; then
         echo "aarch64: $name PASS"
+        [ "${ukvm_verbose:-0}" = 1 ] && sed 's/^/    /' "$out"
     else
         echo "aarch64: $name FAIL ($why)"
         sed 's/^/    /' "$out"

@@ -14,8 +14,9 @@
 # --monitor PATH  test another linux-arm64 monitor with ukvm's command line (default
 #                 out/aarch64/ukvm); --no-build  use what out/ holds.
 # Env: QEMU_TIMEOUT (s, default 300: the whole VM), CASE_TIMEOUT (s, default 60: each run
-# inside it), MEM (MiB, 2048), SMP (2), CPU (max,pauth-impdef=on), KEEP_LOG=1 (print the whole
-# console). The console is kept in out/aarch64-vm/console.log.
+# inside it), MEM (MiB, 2048), SMP (2), CPU (max,pauth-impdef=on), VERBOSE=1 (show the output
+# of passing cases too), KEEP_LOG=1 (print the whole console). The console is kept in
+# out/aarch64-vm/console.log.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -57,7 +58,7 @@ timeout -k 5 "${QEMU_TIMEOUT:-300}" qemu-system-aarch64 \
   -smp "${SMP:-2}" -m "${MEM:-2048}" -accel tcg,thread=multi \
   -nographic -no-reboot -nic none \
   -kernel "$kernel" -initrd "$vm/initrd.cpio.gz" \
-  -append "console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=3 ukvm_cases=$list ukvm_timeout=${CASE_TIMEOUT:-60}" \
+  -append "console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=3 ukvm_cases=$list ukvm_timeout=${CASE_TIMEOUT:-60} ukvm_verbose=${VERBOSE:-0}" \
   </dev/null 2>&1 | tr -d '\r' >"$vm/console.log"
 qrc=${PIPESTATUS[0]}
 t_vm=$(elapsed "$t1")
