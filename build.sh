@@ -87,7 +87,7 @@ if [ "$arch" = aarch64 ]; then
   g="$root/out/guest/aarch64"
   make -s -C guest ARCH=aarch64 OUT="$g" UKVM="$root/out/ukvm" -j"$(nproc)" \
     "$g/sdk/start.o" "$g/sdk/libukvm_hvt.a" "$g/sdk/hvt.ld" \
-    $(for t in hello quiet globals exception fpu zeropage time abort ssp tls notls libc blk net; do echo "$g/$t.hvt"; done)
+    $(for t in hello quiet globals exception fpu zeropage time abort ssp tls notls libc blk net hostile; do echo "$g/$t.hvt"; done)
   exit 0
 fi
 [ "$monitor_only" = 1 ] && exit 0

@@ -42,6 +42,19 @@ run() {
     result "$name" "$out" "$got" "$want" "$@"
 }
 
+# run_hostile ACTION WANT PATTERN... : hostile.hvt ACTION; the monitor's line (stderr) or the
+# guest's dump must match, and the guest must not have gone on.
+run_hostile() {
+    a=$1 want=$2
+    shift 2
+    timeout "$T" $M "$D/hostile.hvt" "$a" >/tmp/$a.out 2>/tmp/$a.err
+    got=$?
+    ! grep -q 'FAILURE' /tmp/$a.out || extra_fail="the guest went on"
+    [ "$want" = 255 ] || [ "$(wc -l </tmp/$a.err)" = 1 ] || extra_fail="${extra_fail:+$extra_fail; }stderr is not one line"
+    cat /tmp/$a.out /tmp/$a.err >/tmp/$a.all
+    result "$a" /tmp/$a.all "$got" "$want" "^hostile: $a\$" "$@"
+}
+
 # net: a tap device (tun.ko from the kernel package), the VM's side at 10.0.0.1; the guest
 # answers 3 pings and exits with SUCCESS.
 run_net() {
@@ -99,6 +112,17 @@ for t in "$@"; do
         grep -q 'ukvm blk block 0' /tmp/disk.img || extra_fail="disk.img does not hold the blocks written"
         result blk /tmp/blk.out "$got" 0 '^SUCCESS$' ;;
     net) run_net ;;
+    # The monitor's side of the contract (guest/tests-aarch64/hostile): how it ends a guest
+    # that breaks a rule. Its one line on stderr must name the cause.
+    rotext) run_hostile rotext 1 'translation fault' ;;
+    rotext_pair) run_hostile rotext_pair 1 'translation fault' ;;
+    psci_off) run_hostile psci_off 1 'SYSTEM_OFF' ;;
+    mmio_read) run_hostile mmio_read 1 'MMIO read' ;;
+    hc64) run_hostile hc64 1 'MMIO write' ;;
+    hc_writeback) run_hostile hc_writeback 1 'MMIO' ;;
+    early_vector) run_hostile early_vector 1 'before it installed its own vectors' ;;
+    lowwrite) run_hostile lowwrite 255 'far=0x6000 ' 'permission fault' 'ABORT: fatal trap' ;;
+    undef) run_hostile undef 255 'trap: type=sync \(unknown reason\)' 'ABORT: fatal trap' ;;
     *) echo "aarch64: $t FAIL (no such case)"; failed=1 ;;
     esac
     times="$times $t $(echo "$start $(uptime)" | awk '{ printf "%.2f", $2 - $1 }')"

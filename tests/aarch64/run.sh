@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/aarch64/run.sh [--no-build] [--monitor PATH] [CASE...]
+# tests/aarch64/run.sh [--no-build] [--monitor PATH] [CASE or GROUP...]
 #
 # The AArch64 test suite, under KVM inside an emulated ARM machine: builds the linux-arm64
 # monitor (out/aarch64/ukvm) and the aarch64 unikernels (out/guest/aarch64) with
@@ -10,7 +10,10 @@
 # Prints one line per case ("aarch64: hello PASS") and a closing "aarch64: N passed, N failed";
 # exits 0 only when every case passed.
 #
-# Cases: hello quiet globals exception fpu zeropage time abort ssp tls notls libc blk net.
+# Cases: the test unikernels (group "guests"): hello quiet globals exception fpu zeropage time
+# abort ssp tls notls libc blk net; the monitor's side of the contract (group "monitor", with
+# guest/tests-aarch64/hostile): rotext rotext_pair psci_off mmio_read hc64 hc_writeback
+# early_vector lowwrite undef. Default: both groups.
 # --monitor PATH  test another linux-arm64 monitor with ukvm's command line (default
 #                 out/aarch64/ukvm); --no-build  use what out/ holds.
 # Env: QEMU_TIMEOUT (s, default 300: the whole VM), CASE_TIMEOUT (s, default 60: each run
@@ -33,7 +36,18 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#cases[@]} -eq 0 ] && cases=(hello quiet globals exception fpu zeropage time abort ssp tls notls libc blk net)
+guests=(hello quiet globals exception fpu zeropage time abort ssp tls notls libc blk net)
+monitor_cases=(rotext rotext_pair psci_off mmio_read hc64 hc_writeback early_vector lowwrite undef)
+[ ${#cases[@]} -eq 0 ] && cases=(guests monitor)
+expanded=()
+for c in "${cases[@]}"; do
+  case "$c" in
+    guests) expanded+=("${guests[@]}") ;;
+    monitor) expanded+=("${monitor_cases[@]}") ;;
+    *) expanded+=("$c") ;;
+  esac
+done
+cases=("${expanded[@]}")
 
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
