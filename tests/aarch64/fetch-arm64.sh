@@ -4,11 +4,12 @@
 # dpkg architectures and apt sources are left alone. Extracts to DIR/kpkg (boot/vmlinuz-*,
 # boot/config-*, tun.ko for the net case) and DIR/bb (bin/busybox). Cached: does nothing when
 # both are there (FORCE=1 fetches again). Env: KPKG (default linux-image-arm64, or an exact
-# linux-image-* package), SUITE (default bookworm), MIRROR (default http://deb.debian.org).
+# linux-image-* package). The archives are the machine's own Debian apt sources (deb822
+# .sources files or sources.list), asked for arm64.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(realpath -m "${1:-$root/out/aarch64-vm}")
-suite=${SUITE:-bookworm}; kpkg=${KPKG:-linux-image-arm64}; mirror=${MIRROR:-http://deb.debian.org}
+kpkg=${KPKG:-linux-image-arm64}
 
 if [ "${FORCE:-0}" != 1 ] && ls "$dir"/kpkg/boot/vmlinuz-* >/dev/null 2>&1 && [ -x "$dir/bb/bin/busybox" ]; then
   exit 0
@@ -20,11 +21,37 @@ command -v dpkg-deb >/dev/null || { echo "fetch-arm64.sh: dpkg-deb is needed" >&
 apt=$dir/apt
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/etc/sources.list.d" \
   "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" "$dir/debs"
-cat > "$apt/etc/sources.list" <<EOS
-deb [arch=arm64 signed-by=$keyring] $mirror/debian $suite main
-deb [arch=arm64 signed-by=$keyring] $mirror/debian $suite-updates main
-deb [arch=arm64 signed-by=$keyring] $mirror/debian-security $suite-security main
-EOS
+# The machine's "deb" entries, each for arm64 (its keyring, or Debian's).
+{
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v k="$keyring" '
+      function flush() {
+        if (types ~ /(^| )deb( |$)/ && uris != "" && suites != "")
+          for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++)
+            printf "deb [arch=arm64 signed-by=%s] %s %s %s\n", (key != "" ? key : k), u[i], s[j], comps
+        types = uris = suites = comps = key = ""
+      }
+      /^[ \t]*$/ { flush(); next }
+      /^#/ { next }
+      /^Types:/ { types = substr($0, 8) }
+      /^URIs:/ { uris = substr($0, 6); nu = split(uris, u, " ") }
+      /^Suites:/ { suites = substr($0, 8); ns = split(suites, s, " ") }
+      /^Components:/ { comps = substr($0, 12) }
+      /^Signed-By:/ { key = $2 }
+      END { flush() }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    awk -v k="$keyring" '$1 == "deb" {
+      key = k; i = 2
+      if ($2 ~ /^\[/) { for (; i <= NF; i++) { if ($i ~ /signed-by=/) { key = $i; sub(/.*signed-by=/, "", key); sub(/\]$/, "", key) } if ($i ~ /\]$/) break } i++ }
+      line = "deb [arch=arm64 signed-by=" key "]"
+      for (; i <= NF; i++) line = line " " $i
+      print line }' "$f"
+  done
+} >"$apt/etc/sources.list"
+grep -q '^deb ' "$apt/etc/sources.list" || { echo "fetch-arm64.sh: no Debian apt sources on this machine" >&2; exit 1; }
 cat > "$apt/apt.conf" <<EOS
 APT::Architecture "arm64"; APT::Architectures { "arm64"; }; APT::Sandbox::User "root";
 Dir::State "$apt"; Dir::State::Lists "$apt/lists"; Dir::State::status "$apt/status";
