@@ -84,6 +84,17 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint getrandom(void* buf, nuint buflen, uint flags);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    // syscall(2) is variadic; integer and pointer arguments pass as for a fixed-argument function
+    // on x86_64 and AArch64 Linux (used for seccomp, which glibc 2.36 does not wrap).
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial long syscall(long number, uint op, uint flags, void* args);
+
+    [LibraryImport(Lib)]
+    public static partial int getppid();
+
     [LibraryImport(Lib, EntryPoint = "strerror")]
     private static partial byte* strerror_native(int errnum);
 

@@ -81,7 +81,6 @@ internal sealed class AppManifest
         if ((ulong)note.Length != HeaderSize + (ulong)count * EntrySize)
             throw Bad($"{note.Length} bytes do not hold {count} entries");
         var entries = new List<ManifestEntry>((int)count);
-        var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < count; i++)
         {
             var e = note.Slice(HeaderSize + i * EntrySize, EntrySize);
@@ -101,7 +100,9 @@ internal sealed class AppManifest
                     throw Bad($"entry {i}: unknown device type {type}");
                 if (!IsValidName(rawName[..len]))
                     throw Bad($"entry {i}: device name must be 1 to {MaxNameLength} letters and digits");
-                if (!names.Add(name)) throw Bad($"device name '{name}' appears twice");
+                // At most 63 names: a linear scan, and no randomized string hashing (which would
+                // read /dev/urandom on the boot path).
+                if (entries.Exists(other => other.Name == name)) throw Bad($"device name '{name}' appears twice");
             }
             entries.Add(new ManifestEntry { Name = name, Type = (DeviceType)type, Index = i });
         }

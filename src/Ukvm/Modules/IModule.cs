@@ -30,4 +30,6 @@ internal sealed class MonitorContext
     public required AppManifest Manifest { get; init; }
     public required HypercallTable Hypercalls { get; init; }
     public PollSet Poll { get; } = new();
+    /// <summary>System calls the run loop needs: modules add the descriptors they use.</summary>
+    public Security.SyscallPolicy Syscalls { get; init; } = new();
 }

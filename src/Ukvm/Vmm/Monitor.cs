@@ -10,7 +10,9 @@ using Ukvm.Elf;
 using Ukvm.Hypercalls;
 using Ukvm.Kvm;
 using Ukvm.Manifest;
+using Ukvm.Interop;
 using Ukvm.Modules;
+using Ukvm.Security;
 
 namespace Ukvm.Vmm;
 
@@ -40,7 +42,13 @@ internal static class Monitor
         ulong kernelEnd = ElfLoader.Load(image, file, memory, HvtAbi.GuestMinBase);
         arch.SetupMemory(memory);
 
-        var context = new MonitorContext { Memory = memory, Manifest = manifest, Hypercalls = new HypercallTable() };
+        vm.MapMemory(memory);
+        using var vcpu = vm.CreateVcpu(0);
+        var context = new MonitorContext
+        {
+            Memory = memory, Manifest = manifest, Hypercalls = new HypercallTable(),
+            Syscalls = RunLoopPolicy.Base(vcpu.Handle.Fd),
+        };
         foreach (var m in modules)
             m.Setup(context);
         foreach (var device in manifest.Devices)
@@ -49,13 +57,16 @@ internal static class Monitor
                     $"device '{device.Name}' ({device.TypeName}) declared in the manifest is not attached: " +
                     ModuleRegistry.AttachHint(device));
 
-        vm.MapMemory(memory);
-        using var vcpu = vm.CreateVcpu(0);
         ulong cycleFreq = arch.SetupVcpu(vm, vcpu, memory, image.Entry);
         BootInfo.Write(memory, arch, kernelEnd, cycleFreq, manifest, cmdline);
         // The low area is read-only through the guest's page tables; the monitor refuses to write
         // there too. Not a read-only slot: the CPU sets accessed bits in the page tables there.
         memory.MarkReadOnly(0, arch.LowEnd, forGuest: false);
+
+        // From here on the monitor only runs the guest: confine it to what that needs.
+        Seccomp.Install(context.Syscalls);
+        if (RunLoopPolicy.SelfTest)
+            Libc.getppid();
 
         return RunLoop.Run(vcpu, arch, context.Hypercalls, memory.Size);
     }

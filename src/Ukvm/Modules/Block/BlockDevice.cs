@@ -9,6 +9,7 @@ internal sealed unsafe class BlockDevice
 {
     private readonly FdHandle _fd;
 
+    public int Fd => _fd.Fd;
     public ulong Capacity { get; }
     public int BlockSize { get; }
     public bool ReadOnly { get; }

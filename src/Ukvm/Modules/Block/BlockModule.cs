@@ -48,6 +48,7 @@ internal sealed unsafe class BlockModule : IModule
                 int blockSize = _sectorSize.Values.TryGetValue(device.Name, out var s) ? ParseBlockSize(device.Name, s) : DefaultBlockSize;
                 var dev = BlockDevice.Open(device.Name, path, blockSize, ro);
                 _devices[device.Index] = dev;
+                context.Syscalls.AllowPositionalIo(dev.Fd);
                 device.Capacity = dev.Capacity;
                 device.BlockSize = (ushort)blockSize;
                 device.Attached = true;

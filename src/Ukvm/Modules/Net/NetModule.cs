@@ -47,6 +47,7 @@ internal sealed unsafe class NetModule : IModule
             device.Mtu = Mtu;
             device.Attached = true;
             context.Poll.Add(tap.Fd, device.Index);
+            context.Syscalls.AllowReadWrite(tap.Fd.Fd);
         }
         if (Array.Exists(_taps, t => t is not null))
         {
