@@ -4,7 +4,8 @@
 # qemu-system-aarch64 TCG). Each run is process start to exit of MONITOR --mem=MB hello.hvt,
 # timed inside the VM by bench/aarch64-tmrun.c; the two monitors alternate. Prints min and
 # median of each and the ratio ukvm/ref as a Markdown table. Timings under TCG are inflated
-# (each guest exit costs ~0.1 ms): read the ratio.
+# (each guest exit costs ~0.1 ms): read the ratio. A third row times `ukvm --version`, the
+# monitor's process start without any KVM work, to show how much of its boot that is.
 #
 #   --ref PATH    reference: a linux-arm64 monitor taking `--mem=MB KERNEL` (e.g. a minimal C
 #                 loader); without it only ukvm is timed
@@ -45,6 +46,7 @@ for i in 1 2; do for m in $labels; do /tmrun warmup /\$m --mem=$mem /guest/hello
 i=0
 while [ \$i -lt $runs ]; do
   for m in $labels; do /tmrun \$m /\$m --mem=$mem /guest/hello.hvt; done
+  /tmrun version /ukvm --version
   i=\$((i + 1))
 done
 EOS
@@ -60,7 +62,7 @@ timeout -k 5 "${QEMU_TIMEOUT:-600}" qemu-system-aarch64 \
 
 bad=$(grep '^TMRUN' "$log" | grep -v ' status=0$' || true)
 [ -z "$bad" ] || { echo "aarch64-boot.sh: a run failed:"; echo "$bad"; exit 1; }
-for m in $labels; do
+for m in $labels version; do
   [ "$(grep -c "^TMRUN $m " "$log")" = "$runs" ] || { echo "aarch64-boot.sh: missing runs of $m (see $log)"; exit 1; }
 done
 stats() { # LABEL -> "min median" in ms
@@ -76,6 +78,8 @@ read -r umin umed <<<"$(stats ukvm)"
   echo "| monitor | min (ms) | median (ms) |"
   echo "| --- | ---: | ---: |"
   echo "| ukvm (\`${ukvm#$root/}\`) | $umin | $umed |"
+  read -r vmin vmed <<<"$(stats version)"
+  echo "| ukvm --version (process start, no KVM) | $vmin | $vmed |"
   if [ -n "$ref" ]; then
     read -r rmin rmed <<<"$(stats ref)"
     echo "| reference (\`$(basename "$ref")\`) | $rmin | $rmed |"
