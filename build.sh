@@ -6,6 +6,8 @@
 #   ./build.sh --no-deps     skip the apt-get check (what tests call after a first build)
 #   ./build.sh --modules M   also a specialized monitor with only modules M (e.g. block, or
 #                            block,net) at out/ukvm-M (e.g. out/ukvm-block)
+#   ./build.sh --seccomp-selftest  also out/ukvm-seccomp-selftest, a test build that makes a
+#                            forbidden system call once its seccomp filter is on (must be killed)
 #   ./build.sh --arch aarch64  the linux-arm64 NativeAOT monitor at out/aarch64/ukvm and the
 #                            aarch64 unikernels at out/guest/aarch64/ (cross-compiled; out/ukvm
 #                            is built too, for gen-manifest), plus what tests/aarch64/run.sh
@@ -13,18 +15,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
-monitor_only=0 deps=1 modules=() arch=x86_64
+monitor_only=0 deps=1 modules=() arch=x86_64 selftest=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --monitor) monitor_only=1 ;;
     --no-deps) deps=0 ;;
+    --seccomp-selftest) selftest=1 ;;
     --modules) [ $# -ge 2 ] || { echo "build.sh: --modules needs a list, e.g. block" >&2; exit 2; }
                modules+=("$2"); shift ;;
     --modules=*) modules+=("${1#--modules=}") ;;
     --arch) [ $# -ge 2 ] || { echo "build.sh: --arch needs x86_64 or aarch64" >&2; exit 2; }
             arch=$2; shift ;;
     --arch=*) arch=${1#--arch=} ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -70,6 +73,12 @@ for m in ${modules[@]+"${modules[@]}"}; do
     -o "out/publish-$name" --nologo -v quiet >out/publish.log 2>&1 || { cat out/publish.log; exit 1; }
   install_bin "out/publish-$name/ukvm" "out/ukvm-$name"
 done
+if [ "$selftest" = 1 ]; then
+  echo "build.sh: seccomp self-test monitor -> out/ukvm-seccomp-selftest"
+  dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 -p:UkvmSeccompSelfTest=true \
+    -o out/publish-selftest --nologo -v quiet >out/publish.log 2>&1 || { cat out/publish.log; exit 1; }
+  install_bin out/publish-selftest/ukvm out/ukvm-seccomp-selftest
+fi
 
 if [ "$arch" = aarch64 ]; then
   # Its own obj/bin, so that a linux-arm64 restore never rewrites the assets file that x86_64

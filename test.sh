@@ -4,7 +4,7 @@
 # Ends with one line "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
-./build.sh --modules block "$@" || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
+./build.sh --modules block --seccomp-selftest "$@" || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 if [ ! -c /dev/kvm ]; then
   echo "test.sh: /dev/kvm is ABSENT: every test that boots a guest will be reported SKIPPED"
 fi
