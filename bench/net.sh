@@ -22,7 +22,9 @@ From ukb-net-PID, for each round, ukvm (10.0.0.2) then the kernel peer (10.0.1.2
   plain      ping -c 20 -i 0.05     per-packet times; median over all rounds' samples
 and prints a Markdown table: medians over the rounds, the range, and the ratio ukvm/kernel,
 plus the issue's targets (>= 10,000 round trips/s, median RTT < 100 us). During the flood it also
-reads the monitor's CPU time (/proc/PID/stat: user incl. guest, system) per round trip.
+reads the monitor's CPU time (/proc/PID/stat: user incl. guest, system) per round trip, and, when
+perf and the kvm tracepoints are there, counts the monitor's exits from KVM_RUN per round trip
+(kvm:kvm_userspace_exit) in one extra flood and one extra paced run, outside the timed rounds.
 
 options:
   --count N      packets per flood and interval0 run (default 10000)
@@ -203,6 +205,7 @@ guest_alive
 # One more flood, outside the timed rounds, counting the monitor's exits from KVM_RUN
 # (tracepoint kvm:kvm_userspace_exit) when perf can: exits per round trip.
 exits_per_rt="n/a (no perf or no kvm tracepoints)"
+exits_per_plain="$exits_per_rt"
 if command -v perf >/dev/null && { perf list tracepoint >"$tmp/perf.list" 2>/dev/null || true; } \
     && grep -q 'kvm:kvm_userspace_exit' "$tmp/perf.list"; then
     if perf stat -x, -e kvm:kvm_userspace_exit -p "$guest_pid" -o "$tmp/perf.out" -- \
@@ -211,6 +214,15 @@ if command -v perf >/dev/null && { perf list tracepoint >"$tmp/perf.list" 2>/dev
         ex="$(awk -F, '/kvm_userspace_exit/ { print $1 }' "$tmp/perf.out")"
         if [[ "$rx" =~ ^[0-9]+$ && "$ex" =~ ^[0-9]+$ && "$rx" -gt 0 ]]; then
             exits_per_rt="$(awk -v e="$ex" -v r="$rx" 'BEGIN { printf "%.2f", e / r }') ($ex exits for $rx replies)"
+        fi
+    fi
+    # The same for paced pings: the guest goes idle (POLL blocks in ppoll) between requests.
+    if perf stat -x, -e kvm:kvm_userspace_exit -p "$guest_pid" -o "$tmp/perf.out" -- \
+        ip netns exec "$ns" ping -q -w 60 -c "$plain" -i 0.05 10.0.0.2 >"$tmp/ping.out" 2>&1; then
+        rx="$(awk '/packets transmitted/ { print $4 }' "$tmp/ping.out")"
+        ex="$(awk -F, '/kvm_userspace_exit/ { print $1 }' "$tmp/perf.out")"
+        if [[ "$rx" =~ ^[0-9]+$ && "$ex" =~ ^[0-9]+$ && "$rx" -gt 0 ]]; then
+            exits_per_plain="$(awk -v e="$ex" -v r="$rx" 'BEGIN { printf "%.2f", e / r }') ($ex exits for $rx replies)"
         fi
     fi
 fi
@@ -270,6 +282,7 @@ Values: median over the rounds (range over the rounds). Round trips/s = replies 
 | plain replies / requests | ${M[ukvm.plain_recv]} | ${M[kernel.plain_recv]} | |
 | monitor CPU per flood round trip (µs): user incl. guest / system | $cpu_user / $cpu_sys | | |
 | monitor exits from KVM_RUN per flood round trip (perf, one extra flood) | $exits_per_rt | | |
+| monitor exits from KVM_RUN per paced (\`-i 0.05\`) round trip (perf, one extra run) | $exits_per_plain | | |
 
 Targets (issue): >= 10,000 round trips/s under flood: $(verdict "${M[ukvm.flood.rate]}" 10000 ">=") (${M[ukvm.flood.rate]}/s);
 median RTT < 100 µs: $(verdict "${M[ukvm.plain]}" 100 "<") ($(printf '%.0f' "${M[ukvm.plain]}") µs).
