@@ -8,10 +8,12 @@ namespace Ukvm.Arch;
 internal enum GuestExitKind { Hypercall, Fault }
 
 /// <summary>A decoded vCPU exit. For faults, <see cref="Reason"/> is the one-line explanation.</summary>
-internal readonly record struct GuestExit(GuestExitKind Kind, int Hypercall, ulong Gpa, string? Reason)
+/// <see cref="FaultRegisters"/>: the guest's own exception registers describe this fault (an
+/// exception it took), rather than an exit KVM took on its behalf.
+internal readonly record struct GuestExit(GuestExitKind Kind, int Hypercall, ulong Gpa, string? Reason, bool FaultRegisters = false)
 {
     public static GuestExit Call(int nr, ulong gpa) => new(GuestExitKind.Hypercall, nr, gpa, null);
-    public static GuestExit Fault(string reason) => new(GuestExitKind.Fault, 0, 0, reason);
+    public static GuestExit Fault(string reason, bool faultRegisters = false) => new(GuestExitKind.Fault, 0, 0, reason, faultRegisters);
 }
 
 /// <summary>
@@ -43,6 +45,6 @@ internal interface IArchBackend
     /// <summary>Decodes the kvm_run area after an exit (pure: testable with made-up exits).</summary>
     GuestExit DecodeExit(ReadOnlySpan<byte> run, ulong memorySize);
 
-    /// <summary>The guest's program counter and fault registers on one line, for diagnostics.</summary>
-    string CpuState(KvmVcpu vcpu);
+    /// <summary>The guest's program counter (and with <paramref name="faultRegisters"/> its exception registers) on one line.</summary>
+    string CpuState(KvmVcpu vcpu, bool faultRegisters = false);
 }

@@ -25,6 +25,8 @@ internal static class KvmIoctl
     public const nuint ARM_VCPU_INIT = 0x4020AEAE;           // _IOW(0xAE, 0xae, struct kvm_vcpu_init)
     public const nuint ARM_PREFERRED_TARGET = 0x8020AEAF;    // _IOR(0xAE, 0xaf, struct kvm_vcpu_init)
     public const int ARM_VCPU_PSCI_0_2 = 2;
+    public const nuint ENABLE_CAP = 0x4068AEA3;              // _IOW(0xAE, 0xa3, struct kvm_enable_cap)
+    public const int CAP_ARM_NISV_TO_USER = 177;
 
     public const int API_VERSION = 12;
     public const int CAP_GET_TSC_KHZ = 61;
@@ -46,4 +48,5 @@ internal enum KvmExitReason : uint
     Intr = 10,
     InternalError = 17,
     SystemEvent = 24,
+    ArmNisv = 28,
 }

@@ -37,6 +37,16 @@ internal sealed unsafe class KvmVm : System.IDisposable
             SetUserMemoryRegion(slot++, start, length, memory.HostAddress + (nint)start, readOnly ? MemReadOnly : 0);
     }
 
+    /// <summary>KVM_ENABLE_CAP on the VM (struct kvm_enable_cap: u32 cap, u32 flags, u64 args[4], 64 bytes of padding).</summary>
+    public void EnableCap(int capability)
+    {
+        var cap = stackalloc byte[104];
+        new System.Span<byte>(cap, 104).Clear();
+        *(uint*)cap = (uint)capability;
+        if (Libc.ioctl(Handle, KvmIoctl.ENABLE_CAP, cap) < 0)
+            throw MonitorException.FromErrno($"KVM: ioctl KVM_ENABLE_CAP({capability})", Libc.Errno);
+    }
+
     /// <summary>
     /// AArch64: KVM_ARM_PREFERRED_TARGET, the struct kvm_vcpu_init (u32 target, u32 features[7])
     /// for this host's CPU.

@@ -19,7 +19,8 @@ internal static class RunLoop
                 throw new GuestFaultException($"host/guest translation fault ({arch.CpuState(vcpu)})");
             if (errno != 0)
                 throw MonitorException.FromErrno("KVM: ioctl KVM_RUN", errno);
-            var outcome = Handle(arch.DecodeExit(vcpu.RunArea, memorySize), hypercalls, () => arch.CpuState(vcpu));
+            var exit = arch.DecodeExit(vcpu.RunArea, memorySize);
+            var outcome = Handle(exit, hypercalls, () => arch.CpuState(vcpu, exit.FaultRegisters));
             if (outcome.Halted)
                 return outcome.ExitStatus;
         }

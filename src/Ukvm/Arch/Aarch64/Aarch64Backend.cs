@@ -32,6 +32,10 @@ internal sealed class Aarch64Backend : IArchBackend
 
     public ulong SetupVcpu(KvmVm vm, KvmVcpu vcpu, GuestMemory memory, ulong entry)
     {
+        // Stores KVM cannot decode (no syndrome: STP, writeback) into read-only or MMIO memory
+        // exit to the monitor instead of failing KVM_RUN with ENOSYS.
+        if (vm.System.CheckExtension(KvmIoctl.CAP_ARM_NISV_TO_USER) > 0)
+            vm.EnableCap(KvmIoctl.CAP_ARM_NISV_TO_USER);
         // The preferred target with PSCI 0.2, or PSCI calls never reach KVM (testing.md).
         var init = vm.ArmPreferredTarget();
         init[1] |= 1u << KvmIoctl.ARM_VCPU_PSCI_0_2;
@@ -51,7 +55,9 @@ internal sealed class Aarch64Backend : IArchBackend
 
     // kvm_run: exit_reason at 8; mmio { u64 phys_addr; u8 data[8]; u32 len; u8 is_write; } at 32;
     // system_event { u32 type; ... } at 32.
-    private const int ExitReason = 8, MmioPhysAddr = 32, MmioData = 40, MmioLen = 48, MmioIsWrite = 52, EventType = 32;
+    // arm_nisv { u64 esr_iss; u64 fault_ipa; } at 32.
+    private const int ExitReason = 8, MmioPhysAddr = 32, MmioData = 40, MmioLen = 48, MmioIsWrite = 52, EventType = 32,
+        NisvFaultIpa = 40;
     private const uint SystemEventShutdown = 1, SystemEventReset = 2, SystemEventCrash = 3;
 
     public GuestExit DecodeExit(ReadOnlySpan<byte> run, ulong memorySize)
@@ -70,11 +76,19 @@ internal sealed class Aarch64Backend : IArchBackend
                 if (addr >= Layout.MmioBase && off >= Layout.VectorTrap && off < Layout.VectorTrap + VectorTable.Entries * 8 && off % 8 == 0)
                 {
                     int vector = (int)((off - Layout.VectorTrap) / 8);
-                    return GuestExit.Fault($"guest exception before it installed its own vectors: {VectorTable.Describe(vector)}");
+                    return GuestExit.Fault($"guest exception before it installed its own vectors: {VectorTable.Describe(vector)}",
+                        faultRegisters: true);
                 }
                 if (addr < memorySize)
                     return GuestExit.Fault($"host/guest translation fault: write to read-only guest memory at 0x{addr:x}");
                 return GuestExit.Fault($"invalid guest MMIO {(isWrite ? "write" : "read")} at 0x{addr:x}, {len} bytes");
+            }
+            case KvmExitReason.ArmNisv:
+            {
+                ulong ipa = BinaryPrimitives.ReadUInt64LittleEndian(run[NisvFaultIpa..]);
+                return GuestExit.Fault(ipa < memorySize
+                    ? $"host/guest translation fault: write to read-only guest memory at 0x{ipa:x}"
+                    : $"invalid guest MMIO access at 0x{ipa:x} (an instruction KVM cannot decode: use a plain str w)");
             }
             case KvmExitReason.SystemEvent:
                 return BinaryPrimitives.ReadUInt32LittleEndian(run[EventType..]) switch
@@ -89,8 +103,9 @@ internal sealed class Aarch64Backend : IArchBackend
         }
     }
 
-    public string CpuState(KvmVcpu vcpu) =>
-        $"pc 0x{vcpu.GetOneReg(Registers.Pc):x}, esr_el1 0x{vcpu.GetOneReg(Registers.EsrEl1):x}, " +
-        $"far_el1 0x{vcpu.GetOneReg(Registers.FarEl1):x}, elr_el1 0x{vcpu.GetOneReg(Registers.ElrEl1):x}, " +
-        $"spsr_el1 0x{vcpu.GetOneReg(Registers.SpsrEl1):x}";
+    public string CpuState(KvmVcpu vcpu, bool faultRegisters = false) => faultRegisters
+        ? $"pc 0x{vcpu.GetOneReg(Registers.Pc):x}, esr_el1 0x{vcpu.GetOneReg(Registers.EsrEl1):x}, " +
+          $"far_el1 0x{vcpu.GetOneReg(Registers.FarEl1):x}, elr_el1 0x{vcpu.GetOneReg(Registers.ElrEl1):x}, " +
+          $"spsr_el1 0x{vcpu.GetOneReg(Registers.SpsrEl1):x}"
+        : $"pc 0x{vcpu.GetOneReg(Registers.Pc):x}";
 }

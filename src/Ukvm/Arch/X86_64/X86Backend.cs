@@ -105,7 +105,7 @@ internal sealed class X86Backend : IArchBackend
         }
     }
 
-    public string CpuState(KvmVcpu vcpu)
+    public string CpuState(KvmVcpu vcpu, bool faultRegisters = false)
     {
         var r = vcpu.GetRegs();
         return $"rip 0x{r.Rip:x}, rsp 0x{r.Rsp:x}, rflags 0x{r.Rflags:x}";
