@@ -44,7 +44,7 @@ run_script() {
   local rc=${PIPESTATUS[0]}
   local line; line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   local p f s
-  p=$(echo "$line" | sed -nE 's/.*[^0-9]?([0-9]+) passed.*/\1/p')
+  p=$(echo "$line" | sed -nE 's/(^|.*[^0-9])([0-9]+) passed.*/\2/p')
   f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
   s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
   if [ -z "$p" ]; then add "$name" 0 1 0; return; fi
