@@ -26,13 +26,16 @@ run_xunit() {
   local log=out/test-xunit.log
   dotnet test tests/Ukvm.Tests/Ukvm.Tests.csproj -c Release --nologo \
     --logger "console;verbosity=normal" 2>&1 | tee "$log"
-  local summary; summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)
-  num() { echo "$summary" | sed -nE "s/.*$1: *([0-9]+).*/\1/p"; }
+  local rc=${PIPESTATUS[0]}
+  # vstest's closing block: "Total tests: N" then "Passed: N", "Failed: N", "Skipped: N" lines.
+  local tail_; tail_=$(awk '/^Total tests:/{found=1} found' "$log")
+  num() { echo "$tail_" | sed -nE "s/^ *$1: *([0-9]+).*/\1/p" | tail -n 1; }
   local p f s; p=$(num Passed); f=$(num Failed); s=$(num Skipped)
   if [ -z "$p" ]; then add xunit 0 1 0; return; fi
   if [ "${s:-0}" != 0 ]; then
     echo "test.sh: ${s} xunit test(s) SKIPPED:"; grep -E '^\s+Skipped ' "$log" | sed 's/^/  /'
   fi
+  [ "$rc" != 0 ] && [ "${f:-0}" = 0 ] && f=1
   add xunit "$p" "${f:-0}" "${s:-0}"
 }
 
