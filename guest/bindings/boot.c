@@ -13,12 +13,14 @@ static struct solo5_start_info start_info;
 
 /*
  * Removes the leading "--solo5:quiet" / "--solo5:debug" options (Solo5
- * convention) and returns the application's part of the command line.
+ * convention) and "--solo5:kernelmode" (x86_64: start.S has already stayed at
+ * CPL0 for it) and returns the application's part of the command line.
  */
 static const char *cmdline_parse(const char *cmdline)
 {
     static const char quiet[] = "--solo5:quiet";
     static const char debug[] = "--solo5:debug";
+    static const char kernelmode[] = "--solo5:kernelmode";
     const char *p = cmdline;
 
     for (;;) {
@@ -33,6 +35,10 @@ static const char *cmdline_parse(const char *cmdline)
                     isspace((unsigned char)p[sizeof debug - 1]))) {
             ukvm_log_level = LOG_DEBUG;
             p += sizeof debug - 1;
+        } else if (strncmp(p, kernelmode, sizeof kernelmode - 1) == 0 &&
+                   (p[sizeof kernelmode - 1] == '\0' ||
+                    isspace((unsigned char)p[sizeof kernelmode - 1]))) {
+            p += sizeof kernelmode - 1;
         } else {
             return p;
         }

@@ -14,6 +14,7 @@
 
 /* struct hvt_boot_info offsets */
 #define BI_MEM_SIZE 0
+#define BI_CMDLINE 24
 #define BI_MFT 32
 #define BI_HOST_FEATURES 40
 #define BI_FEATURE_USERMODE 0x80000000

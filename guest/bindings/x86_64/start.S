@@ -8,7 +8,8 @@
  * are complete in the image: the linker script computes the descriptors that
  * split addresses into pieces, so no code runs to build them. Then, if the
  * monitor offers UKVM_FEATURE_USERMODE, we IRETQ to CPL3 and run everything
- * else there; otherwise we stay at CPL0 (plain solo5-hvt).
+ * else there; otherwise (plain solo5-hvt, or --solo5:kernelmode on the
+ * command line) we stay at CPL0.
  *
  * Under PVM every CPL0 instruction is emulated (~0.7 us each) while CPL3
  * runs natively, so the CPL0 paths here are kept to a few dozen instructions.
@@ -34,6 +35,60 @@ _start:
     testl   $BI_FEATURE_USERMODE, BI_HOST_FEATURES(%rdi)
     jz      .Lstay_cpl0
 
+    /*
+     * --solo5:kernelmode among the leading --solo5: options (those that
+     * boot.c's cmdline_parse() strips): stay at CPL0 although user mode is
+     * offered (bench/cpl.sh compares the two). Reached only on ukvm, whose
+     * command line lies at 0x8000 with mapped pages after it, so 8-byte loads
+     * past its NUL are harmless. No option: about ten instructions.
+     */
+    mov     BI_CMDLINE(%rdi), %rsi
+    movabs  $0x3a356f6c6f732d2d, %rcx   /* "--solo5:" */
+.Lopt:
+    cmp     %rcx, (%rsi)
+    je      .Lopt_solo5
+    movzbl  (%rsi), %eax                /* isspace(): skip, else no option */
+    inc     %rsi
+    cmp     $0x20, %al
+    je      .Lopt
+    sub     $9, %al                     /* '\t'..'\r' */
+    cmp     $4, %al
+    jbe     .Lopt
+    jmp     .Lusermode
+.Lopt_solo5:
+    mov     8(%rsi), %rax
+    movabs  $0x6f6d6c656e72656b, %rdx   /* "kernelmo" */
+    cmp     %rdx, %rax
+    jne     1f
+    cmpw    $0x6564, 16(%rsi)           /* "de" */
+    jne     .Lusermode
+    movzbl  18(%rsi), %eax              /* then NUL or a space: CPL0 */
+    test    %al, %al
+    jz      .Lstay_cpl0
+    cmp     $0x20, %al
+    je      .Lstay_cpl0
+    sub     $9, %al                     /* '\t'..'\r' */
+    cmp     $4, %al
+    jbe     .Lstay_cpl0
+    jmp     .Lusermode
+1:  shl     $24, %rax                   /* the next 5 bytes */
+    movabs  $0x7465697571000000, %rdx   /* "quiet" */
+    cmp     %rdx, %rax
+    je      2f
+    movabs  $0x6775626564000000, %rdx   /* "debug" */
+    cmp     %rdx, %rax
+    jne     .Lusermode
+2:  add     $13, %rsi                   /* then NUL (no more options), a space, or not ours */
+    movzbl  (%rsi), %eax
+    test    %al, %al
+    jz      .Lusermode
+    cmp     $0x20, %al
+    je      .Lopt
+    sub     $9, %al                     /* '\t'..'\r' */
+    cmp     $4, %al
+    jbe     .Lopt
+
+.Lusermode:
     /*
      * CPL3 sets its TLS base with WRFSBASE (CPUID.7.0:EBX[0], enabled by
      * CR4.FSGSBASE); without it, stay at CPL0 and use WRMSR.
