@@ -37,9 +37,12 @@ internal sealed class PollSet
             if (errno == Libc.EINTR) return 0;
             throw Core.MonitorException.FromErrno("ppoll", errno);
         }
+        // An error or hang-up (a tap deleted under the guest) counts as ready too: the guest's
+        // next read then fails and it learns of it, instead of polling a dead device forever.
+        const short readyEvents = Libc.POLLIN | 0x8 /* POLLERR */ | 0x10 /* POLLHUP */ | 0x20 /* POLLNVAL */;
         ulong ready = 0;
         for (int i = 0; i < n && rc > 0; i++)
-            if ((fds[i].revents & Libc.POLLIN) != 0)
+            if ((fds[i].revents & readyEvents) != 0)
                 ready |= 1UL << _entries[i].Handle;
         return ready;
     }
