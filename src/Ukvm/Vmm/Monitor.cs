@@ -19,9 +19,6 @@ namespace Ukvm.Vmm;
 /// <summary>One unikernel's life: options, image, memory, devices, vCPU, run.</summary>
 internal static class Monitor
 {
-    /// <summary>Largest image file read (guest memory is at most 1 GiB anyway).</summary>
-    private const long MaxImageBytes = 1L << 30;
-
     public static int Run(IReadOnlyList<string> args)
     {
         var arch = Backends.Current;
@@ -31,15 +28,15 @@ internal static class Monitor
         if (options.Version) { Log.Out(Help.VersionText(arch, modules)); return 0; }
 
         ulong memSize = MemorySize(options.MemoryMb, arch);
-        byte[] file = ReadImage(options.Kernel!);
-        var image = ElfImage.Parse(file, arch.ElfMachine);
+        using var file = ImageFile.Open(options.Kernel!);
+        var image = ElfImage.Parse(file.Bytes, arch.ElfMachine);
         var manifest = AppManifest.Parse(image.ManifestNote);
         byte[] cmdline = BootInfo.Cmdline(options.GuestArgs);
 
         using var kvm = KvmSystem.Open();
         using var vm = kvm.CreateVm();
         using var memory = GuestMemory.Allocate(memSize);
-        ulong kernelEnd = ElfLoader.Load(image, file, memory, HvtAbi.GuestMinBase);
+        ulong kernelEnd = ElfLoader.Load(image, file.Bytes, memory, HvtAbi.GuestMinBase);
         arch.SetupMemory(memory);
 
         vm.MapMemory(memory);
@@ -83,33 +80,5 @@ internal static class Monitor
         if (rounded != bytes)
             Log.Warning($"adjusting guest memory to {rounded >> 20} MB (a multiple of {arch.MemoryGranule >> 20} MB)");
         return rounded;
-    }
-
-    private static byte[] ReadImage(string path)
-    {
-        if (Directory.Exists(path))
-            throw new MonitorException($"cannot read unikernel '{path}': Is a directory");
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-            long length = RandomAccess.GetLength(handle);
-            if (length > MaxImageBytes)
-                throw new MonitorException($"{path}: image of {length} bytes is larger than the 1 GiB limit");
-            var bytes = new byte[length];
-            int done = 0;
-            while (done < bytes.Length)
-            {
-                int n = RandomAccess.Read(handle, bytes.AsSpan(done), done);
-                if (n == 0) break;
-                done += n;
-            }
-            if (done != bytes.Length)
-                throw new MonitorException($"{path}: file changed while being read");
-            return bytes;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MonitorException($"cannot read unikernel '{path}': {IoErrors.Describe(e)}");
-        }
     }
 }
