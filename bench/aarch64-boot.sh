@@ -7,8 +7,8 @@
 # (each guest exit costs ~0.1 ms): read the ratio. A third row times `ukvm --version`, the
 # monitor's process start without any KVM work, to show how much of its boot that is.
 #
-#   --ref PATH    reference: a linux-arm64 monitor taking `--mem=MB KERNEL` (e.g. a minimal C
-#                 loader); without it only ukvm is timed
+#   --ref PATH    reference: a linux-arm64 monitor taking `--mem=MB KERNEL` (default: the C
+#                 reference bench/cref/ukvm-cref-aarch64.c, built static for arm64)
 #   --ukvm PATH   monitor under test (default out/aarch64/ukvm)
 #   --runs N      runs per monitor (default 20, after 2 warmups)
 #   --mem MB      guest memory (default 4)
@@ -37,6 +37,11 @@ vm=$root/out/aarch64-vm
 ov=$(mktemp -d)
 trap 'rm -rf "$ov"' EXIT
 aarch64-linux-gnu-gcc -O2 -static -Wall -o "$ov/tmrun" "$root/bench/aarch64-tmrun.c"
+if [ -z "$ref" ]; then
+  ref=$root/out/bench/ukvm-cref-aarch64
+  mkdir -p "$root/out/bench"
+  aarch64-linux-gnu-gcc -O2 -static -Wall -o "$ref" "$root/bench/cref/ukvm-cref-aarch64.c"
+fi
 labels="ukvm"
 if [ -n "$ref" ]; then cp "$ref" "$ov/ref"; labels="ukvm ref"; fi
 cat >"$ov/bench.sh" <<EOS
