@@ -18,9 +18,14 @@ of the file size (bytes, KiB), the size with symbols stripped from a copy, and t
 (binutils size), for each monitor, for ukvm-cref (bench/cref, built if missing) and for the
 unikernels hello, net, blk (and blkbench when built) from out/guest/x86_64.
 
+By default the monitors are built from a clean copy of the committed tree (git archive HEAD src,
+into OUTDIR/src-HEAD), so that work in progress in src/ does not count; --worktree builds
+src/Ukvm/Ukvm.csproj as it is on disk instead.
+
 options:
   --outdir DIR    where the monitors are published (default out/size)
   --no-publish    measure what is already in OUTDIR/M/ukvm (after an earlier run)
+  --worktree      publish the working tree's src/ (default: HEAD's, from git archive)
   --cref PATH     reference monitor (default out/bench/ukvm-cref; built if missing)
   --guests DIR    unikernels (default out/guest/x86_64)
   --out FILE      also write the table to FILE (e.g. bench/results/size-latest.md)
@@ -31,7 +36,7 @@ EOF
 outdir="$root/out/size"
 cref="$root/out/bench/ukvm-cref"
 guests="$root/out/guest/x86_64"
-publish=1 out=""
+publish=1 out="" worktree=0
 
 die() { echo "size.sh: $*" >&2; exit 1; }
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --outdir) need_arg "$@"; outdir="$2"; shift 2 ;;
         --no-publish) publish=0; shift ;;
+        --worktree) worktree=1; shift ;;
         --cref) need_arg "$@"; cref="$2"; shift 2 ;;
         --guests) need_arg "$@"; guests="$2"; shift 2 ;;
         --out) need_arg "$@"; out="$2"; shift 2 ;;
@@ -60,10 +66,21 @@ modules=(full block net none)
 if [[ $publish -eq 1 ]]; then
     command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is needed to publish (or --no-publish)"
     mkdir -p "$outdir"
+    proj="$root/src/Ukvm/Ukvm.csproj"
+    if [[ $worktree -eq 0 ]]; then
+        rm -rf "$outdir/src-HEAD"
+        mkdir -p "$outdir/src-HEAD"
+        git -C "$root" archive HEAD src | tar -x -C "$outdir/src-HEAD" || die "git archive HEAD src failed"
+        proj="$outdir/src-HEAD/src/Ukvm/Ukvm.csproj"
+    fi
+    git -C "$root" rev-parse --short HEAD >"$outdir/built-from" 2>/dev/null || echo unknown >"$outdir/built-from"
+    if [[ $worktree -eq 1 && -n "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ]]; then
+        sed -i 's/$/ plus the working tree'"'"'s uncommitted changes in src\//' "$outdir/built-from"
+    fi
     for m in "${modules[@]}"; do
         echo "size.sh: publishing '$m' -> $outdir/$m" >&2
         prop=(); [[ $m == full ]] || prop=("-p:UkvmModules=$m")
-        if ! dotnet publish "$root/src/Ukvm/Ukvm.csproj" -c Release -r linux-x64 --nologo -v quiet \
+        if ! dotnet publish "$proj" -c Release -r linux-x64 --nologo -v quiet \
             "${prop[@]}" "-p:BaseIntermediateOutputPath=$outdir/obj-$m/" "-p:BaseOutputPath=$outdir/bin-$m/" \
             "-p:DefaultItemExcludes=\"obj/**;bin/**\"" -o "$outdir/$m" >"$tmp/publish.log" 2>&1; then
             tail -n 30 "$tmp/publish.log" >&2
@@ -113,14 +130,16 @@ for m in block net none; do
     deltas+="$m $(awk -v a="$b" -v f="$full" 'BEGIN { printf "%+.1f KiB (%+.1f%%)", (a - f) / 1024, (a - f) * 100 / f }'); "
 done
 
-src_state="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-[[ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ]] || src_state+=" (src/ has uncommitted changes)"
+tree_note="from a clean git archive of the commit"
+[[ $worktree -eq 0 ]] || tree_note="from the working tree"
+[[ $publish -eq 1 ]] || tree_note="published by an earlier run"
+src_state="$(cat "$outdir/built-from" 2>/dev/null || echo "unknown (published earlier)")"
 table="$(cat <<EOF
 ### Binary sizes
 
-$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), commit $src_state, $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /' || echo "no dotnet"), $(gcc --version | head -n 1).
-Monitors: \`dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 -p:UkvmModules=M\` (NativeAOT, already stripped:
-symbols go to ukvm.dbg beside it), in $(rel "$outdir")/M. "stripped" = \`strip\` on a copy. KiB = 1024 bytes.
+$(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), monitors built from commit $src_state, $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /' || echo "no dotnet"), $(gcc --version | head -n 1).
+Monitors: \`dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 -p:UkvmModules=M\` ($tree_note; NativeAOT, already
+stripped: symbols go to ukvm.dbg beside it), in $(rel "$outdir")/M. "stripped" = \`strip\` on a copy. KiB = 1024 bytes.
 
 | binary | bytes | KiB | stripped bytes | stripped KiB | text | data | bss | notes |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
