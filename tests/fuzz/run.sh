@@ -52,6 +52,9 @@ dotnet build tests/Ukvm.Fuzz/Ukvm.Fuzz.csproj -c Release --nologo -v quiet >"$wo
 rm -rf "$work/bin"
 cp -r tests/Ukvm.Fuzz/bin/Release/net10.0 "$work/bin"
 harness=(dotnet "$work/bin/Ukvm.Fuzz.dll")
+# The uninstrumented build, for everything but afl-fuzz itself: instrumented code outside AFL
+# writes to a coverage map that does not exist (an access violation).
+plain=(dotnet "$root/tests/Ukvm.Fuzz/bin/Release/net10.0/Ukvm.Fuzz.dll")
 
 # --- hypercalls: no AFL ---------------------------------------------------------------------
 if [ "$target" = hypercalls ]; then
@@ -88,10 +91,10 @@ done
 case "$target" in
   image)
     for f in "${images[@]}"; do strip --strip-all -o "$seeds/$(basename "$f")" "$f"; done
-    "${harness[@]}" seed-images "$seeds"
+    "${plain[@]}" seed-images "$seeds"
     ;;
   manifest)
-    "${harness[@]}" seed-manifests "$seeds" "${images[@]}" out/guest/x86_64/maxdevices.hvt
+    "${plain[@]}" seed-manifests "$seeds" "${images[@]}" out/guest/x86_64/maxdevices.hvt
     # a header alone, and the reserved entry alone
     printf '\001\000\000\000\000\000\000\000' >"$seeds/header-only.mft"
     ;;
@@ -130,7 +133,7 @@ if [ "$crashes" -gt 0 ] || [ "$hangs" -gt 0 ]; then
   echo "run.sh: replaying crashes and hangs (uninstrumented; a hang replays as ok or slow):"
   shopt -s nullglob
   found=("$work"/findings/default/crashes/id:* "$work"/findings/default/hangs/id:*)
-  dotnet tests/Ukvm.Fuzz/bin/Release/net10.0/Ukvm.Fuzz.dll replay "$target" "${found[@]}" 2>&1 \
+  "${plain[@]}" replay "$target" "${found[@]}" 2>&1 \
     | grep -v '^   at ' | sed "s|$work/findings/default/||" | head -60 || true
   exit 1
 fi
