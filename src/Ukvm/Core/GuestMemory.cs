@@ -122,7 +122,11 @@ internal sealed unsafe class GuestMemory : IDisposable
             ulong s = Math.Max(start, pos);
             if (end <= s) continue;
             if (s > pos) slots.Add((pos, s - pos, false));
-            slots.Add((s, end - s, true));
+            // Adjacent read-only ranges (text, then rodata) share one slot: each slot costs an ioctl.
+            if (s == pos && slots.Count > 0 && slots[^1].Item3)
+                slots[^1] = (slots[^1].Item1, end - slots[^1].Item1, true);
+            else
+                slots.Add((s, end - s, true));
             pos = end;
         }
         if (pos < Size) slots.Add((pos, Size - pos, false));

@@ -45,7 +45,8 @@ internal sealed unsafe class KvmSystem : System.IDisposable
     /// <summary>KVM_GET_SUPPORTED_CPUID as a kvm_cpuid2 buffer (header and entries) ready for SET_CPUID2.</summary>
     public byte[] SupportedCpuid()
     {
-        for (int entries = 64; ; entries *= 2)
+        // 256 entries hold what current hosts report, so one call normally does (each costs ~0.4 ms under PVM).
+        for (int entries = 256; ; entries *= 2)
         {
             var buffer = new byte[8 + entries * sizeof(KvmCpuidEntry2)];
             fixed (byte* p = buffer)
