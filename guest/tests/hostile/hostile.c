@@ -15,10 +15,12 @@
  * a few halt with a status of their own; tests/Ukvm.Tests/EndToEnd/
  * HostileGuestTests.cs says which.
  *
- * The application runs at CPL3 (the SDK's user mode). The attacks that need
- * CPL0 (ports outside the TSS I/O bitmap, hlt, lidt, a CR3 of its own) get
- * there the way a hostile guest would: the IDT lies in the image's writable
+ * The application runs at CPL3 (the SDK's user mode), or at CPL0 with
+ * --solo5:kernelmode first on the command line. The attacks that need CPL0
+ * (ports outside the TSS I/O bitmap, hlt, lidt, a CR3 of its own) get there
+ * either way as a hostile guest would: the IDT lies in the image's writable
  * data, so the guest points its #UD gate at its own code and executes ud2.
+ * The *_cpl3 attacks skip that trick: at CPL3 the guest's own #GP ends them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,10 +194,15 @@ static void at_cpl0(const char *what, char *action)
 /* Page tables of the guest's own: 1 GiB identity-mapped in 2 MiB pages, past its memory. */
 static void own_page_tables(void)
 {
+    /*
+     * volatile: no vectorized loop. With --solo5:kernelmode this runs at CPL0, where this
+     * host's KVM (PVM) emulates each instruction and cannot emulate SSE arithmetic.
+     */
+    volatile uint64_t *v = pd;
     pml4[0] = addr(pdpt) | 7;
     pdpt[0] = addr(pd) | 7;
     for (uint64_t i = 0; i < 512; i++)
-        pd[i] = (i << 21) | 0x87;
+        v[i] = (i << 21) | 0x87;
     cpl0_cr3 = addr(pml4);
 }
 
@@ -456,8 +463,10 @@ int solo5_app_main(const struct solo5_start_info *si)
         printf("FAILURE: hostile needs --block:storage and --net:service0\n");
         return EXIT_WRONG;
     }
-    printf("hostile: %s (memory 0x%lx, text 0x%lx-0x%lx, data 0x%lx-0x%lx)\n", attack,
-           (unsigned long)mem_size, (unsigned long)addr(_stext), (unsigned long)addr(_etext),
+    uint16_t cs;
+    __asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
+    printf("hostile: %s (CPL%d, memory 0x%lx, text 0x%lx-0x%lx, data 0x%lx-0x%lx)\n", attack,
+           cs & 3, (unsigned long)mem_size, (unsigned long)addr(_stext), (unsigned long)addr(_etext),
            (unsigned long)addr(_erodata), (unsigned long)addr(_end));
 
 #define IS(name) (strcmp(attack, name) == 0)
@@ -495,9 +504,9 @@ int solo5_app_main(const struct solo5_start_info *si)
     else if (IS("hc0")) { printf("hostile: hypercall 0 (port 0x500)\n"); hc(0, addr(buf)); survived(attack); }
     else if (IS("hc9")) { printf("hostile: hypercall 9 (port 0x509)\n"); hc(9, addr(buf)); survived(attack); }
     /* outl to 0x50f also touches ports 0x510-0x512, which the SDK's I/O bitmap denies: #GP at CPL3. */
-    else if (IS("hc15_cpl3")) { printf("hostile: hypercall 15 (port 0x50f) at CPL3\n"); hc(15, addr(buf)); survived(attack); }
+    else if (IS("hc15_cpl3")) { printf("hostile: hypercall 15 (port 0x50f), no CPL0 trick\n"); hc(15, addr(buf)); survived(attack); }
     else if (IS("hc15")) { cpl0_port = 0x50f; at_cpl0("hypercall 15: outl to port 0x50f", cpl0_outl); survived(attack); }
-    else if (IS("hc255_cpl3")) { printf("hostile: hypercall 255 (port 0x5ff) at CPL3\n"); hc(255, addr(buf)); survived(attack); }
+    else if (IS("hc255_cpl3")) { printf("hostile: hypercall 255 (port 0x5ff), no CPL0 trick\n"); hc(255, addr(buf)); survived(attack); }
     else if (IS("hc255")) { cpl0_port = 0x5ff; at_cpl0("hypercall 255: outl to port 0x5ff", cpl0_outl); survived(attack); }
     else if (IS("outb_hc")) { printf("hostile: outb to port 0x502\n"); __asm__ __volatile__("outb %b0, %w1" :: "a"(0x41), "Nd"(0x502)); survived(attack); }
     else if (IS("outw_hc")) { printf("hostile: outw to port 0x502\n"); __asm__ __volatile__("outw %w0, %w1" :: "a"(0x4141), "Nd"(0x502)); survived(attack); }
@@ -524,7 +533,7 @@ int solo5_app_main(const struct solo5_start_info *si)
         __asm__ __volatile__("rep insl" : : "D"(buf), "c"(2UL), "d"(0x501) : "memory");
         survived(attack);
     }
-    else if (IS("port_cpl3")) { printf("hostile: outb to port 0x3f8 at CPL3\n"); __asm__ __volatile__("outb %b0, %w1" :: "a"(0x41), "Nd"(0x3f8)); survived(attack); }
+    else if (IS("port_cpl3")) { printf("hostile: outb to port 0x3f8, no CPL0 trick\n"); __asm__ __volatile__("outb %b0, %w1" :: "a"(0x41), "Nd"(0x3f8)); survived(attack); }
     else if (IS("port_out1")) { cpl0_port = 0x3f8; at_cpl0("outb to port 0x3f8", cpl0_outb); survived(attack); }
     else if (IS("port_out2")) { cpl0_port = 0x80; at_cpl0("outw to port 0x80", cpl0_outw); survived(attack); }
     else if (IS("port_out4")) { cpl0_port = 0xcf8; at_cpl0("outl to port 0xcf8", cpl0_outl); survived(attack); }
@@ -533,12 +542,12 @@ int solo5_app_main(const struct solo5_start_info *si)
     else if (IS("port_in4")) { cpl0_port = 0xcfc; at_cpl0("inl from port 0xcfc", cpl0_inl); survived(attack); }
     else if (IS("port_ffff")) { cpl0_port = 0xffff; at_cpl0("outb to port 0xffff", cpl0_outb); survived(attack); }
     /* CPU state. */
-    else if (IS("hlt_cpl3")) { printf("hostile: hlt at CPL3\n"); __asm__ __volatile__("hlt"); survived(attack); }
+    else if (IS("hlt_cpl3")) { printf("hostile: hlt, no CPL0 trick\n"); __asm__ __volatile__("hlt"); survived(attack); }
     else if (IS("hlt")) { at_cpl0("hlt", cpl0_hlt); survived(attack); }
     else if (IS("triple")) { at_cpl0("lidt of an empty IDT, then ud2", cpl0_triple); survived(attack); }
     else if (IS("triple_cpl3")) {
         uint64_t *idt = find_idt();
-        printf("hostile: clearing the IDT at 0x%lx from CPL3, then ud2\n", (unsigned long)addr(idt));
+        printf("hostile: clearing the IDT at 0x%lx, then ud2\n", (unsigned long)addr(idt));
         memset(idt, 0, 32 * 16);
         __asm__ __volatile__("ud2" ::: "memory");
         survived(attack);

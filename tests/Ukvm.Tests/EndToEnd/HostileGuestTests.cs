@@ -82,13 +82,20 @@ public class HostileGuestTests : IClassFixture<HostileGuestTests.Env>
     }
 
     /// <summary>The guest's own trap handler ended it: the SDK's dump, status 255; the monitor said nothing.</summary>
-    private static void AssertGuestTrap(UkvmRun r, string trap)
+    private static void AssertGuestTrap(UkvmRun r, string trap, int cpl = 3)
     {
         AssertNoMonitorCrash(r);
         Assert.True(r.ExitCode == 255, $"status {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
         Assert.Equal("", r.Stderr);
         Assert.Contains($"Solo5: ABORT: fatal trap {trap}", r.Stdout);
-        Assert.Contains("at CPL3", r.Stdout);
+        Assert.Contains($"at CPL{cpl}", r.Stdout);
+    }
+
+    [SkippableFact]
+    public void TheApplicationRunsAtCpl3()
+    {
+        var r = Attack("soft_args");
+        Assert.Contains("hostile: soft_args (CPL3, memory 0x1000000,", r.Stdout);
     }
 
     // ---- Argument structs outside guest memory, or where the monitor must not write ----
@@ -200,6 +207,46 @@ public class HostileGuestTests : IClassFixture<HostileGuestTests.Env>
     [InlineData("port_cpl3")]  // port 0x3f8
     [InlineData("hlt_cpl3")]   // privileged
     public void CPL3AccessOutsideTheIoBitmapIsTheGuestsOwnGP(string attack) => AssertGuestTrap(Attack(attack), "#GP");
+
+    // ---- The same from an application at CPL0 (--solo5:kernelmode): the monitor sees them itself ----
+
+    [SkippableTheory]
+    [InlineData("hc15_cpl3", "invalid guest port access: out port 0x50f, size 4")]
+    [InlineData("hc255_cpl3", "invalid guest port access: out port 0x5ff, size 4")]
+    [InlineData("port_cpl3", "invalid guest port access: out port 0x3f8, size 1")]
+    [InlineData("hlt_cpl3", "guest halted the CPU (hlt) instead of calling HALT")]
+    [InlineData("hc0", "invalid guest port access: out port 0x500, size 4")]
+    [InlineData("triple", "guest triple fault (KVM_EXIT_SHUTDOWN)")]
+    [InlineData("mmio_read", "invalid guest MMIO access at 0x30000000")]
+    [InlineData("write_text", "host/guest translation fault: write to read-only guest memory at 0x100040")]
+    [InlineData("arg_low_walltime", "WALLTIME argument: address 0x6000, length 8 overlaps read-only guest memory")]
+    [InlineData("puts_wrap", "PUTS buffer: address 0xfffffffffffff000, length 8192 is outside guest memory")]
+    public void AtCpl0TheMonitorEndsTheGuest(string attack, string line)
+    {
+        var r = Attack("--solo5:kernelmode", attack);
+        Assert.Contains($"hostile: {attack} (CPL0,", r.Stdout);
+        AssertEndedByMonitor(r, $"hostile: {attack}", line);
+    }
+
+    [SkippableFact]
+    public void AtCpl0AWriteToTheBootInfoIsStillTheGuestsOwnPageFault()
+    {
+        // CR0.WP: the read-only low pages are read-only at CPL0 too.
+        var r = Attack("--solo5:kernelmode", "write_low");
+        AssertGuestTrap(r, "#PF", cpl: 0);
+        Assert.Contains("cr2=0x6000 (protection violation on write, CPL0)", r.Stdout);
+    }
+
+    [SkippableTheory]
+    [InlineData("soft_args")]
+    [InlineData("block")]
+    [InlineData("net")]
+    public void AtCpl0BadRequestsAreStillEinval(string attack)
+    {
+        var r = Attack("--solo5:kernelmode", attack);
+        Assert.Contains($"hostile: {attack} (CPL0,", r.Stdout);
+        AssertWentOn(r);
+    }
 
     // ---- CPU state ----
 
