@@ -220,6 +220,7 @@ cpu_host=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN {if (t >
 cores=$(nproc)
 kernel_name="$(basename "$kernel")"
 
+dotnet_env=$(env | grep '^DOTNET_' | sort | tr '\n' ' ' | sed 's/ $//')
 report() {
     cat <<EOF
 # Density: $n HTTP unikernels ($kernel_name, --mem=$mem) under ukvm
@@ -243,6 +244,8 @@ the guests run lwIP (guest SDK) and answer HTTP/1.1.
 | CPU while idle, all monitors (utime+stime over ${idle} s) | ${cpu_mon}% of one core ($cpu_mon_each% per instance) |
 | host CPU busy over the same ${idle} s (/proc/stat, all $cores cores) | ${cpu_host}% |
 | answering /hello.txt after the idle period | $again of $n |
+
+Monitor environment (DOTNET_* variables passed through): ${dotnet_env:-none}.
 
 MemAvailable counts the whole host: other work running at the same time moves it (the busy
 share above shows how much else ran). Private_Dirty is per monitor and exact.
