@@ -411,6 +411,8 @@ static void net_requests(void)
     /* Served: a frame taken from the guest's own memory. */
     expect("NET_WRITE of a 60-byte frame", net_call(1, net_h, b, 60, NULL), SOLO5_R_OK);
     expect("NET_WRITE of an mtu+14-byte frame", net_call(1, net_h, b, max, NULL), SOLO5_R_OK);
+    expect("NET_WRITE of a frame from the text", net_call(1, net_h, addr(_stext), 60, NULL), SOLO5_R_OK);
+    expect("NET_WRITE of a frame from the last bytes of memory", net_call(1, net_h, mem_size - 60, 60, NULL), SOLO5_R_OK);
 }
 
 static void flood(unsigned long count)
