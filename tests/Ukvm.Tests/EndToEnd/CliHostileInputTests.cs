@@ -311,6 +311,23 @@ public class CliHostileInputTests
             .AssertOneLineFailure("tap 'tap0' is in use");
     }
 
+    // ---- Bytes that are not UTF-8 ----
+
+    [Trait("Category", "SrcBug")]
+    [SkippableFact]
+    public void GuestArgumentsReachTheGuestVerbatimEvenWhenNotUtf8()
+    {
+        // docs/abi.md: "The ARGS after KERNEL, joined with single spaces, verbatim" (as solo5-hvt does).
+        Kvm.Require();
+        string script = $"'{Repo.Monitor}' --mem=4 '{Guests.Image("hello")}' \"$(printf 'a\\377b')\" | grep -a '^Command line is' | od -An -tx1";
+        var r = UkvmRun.Exec("/bin/bash", new[] { "-c", script }, UkvmRun.DefaultTimeout);
+        string hex = string.Join(' ', r.Stdout.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("27 61", hex); // the guest printed "'a..."
+        KnownSrcBug.Check("a guest argument that is not UTF-8 reaches the guest with each bad byte replaced by U+FFFD " +
+                          "(ef bf bd): .NET decodes argv; the monitor should pass the raw bytes (e.g. from /proc/self/cmdline)",
+            () => Assert.Contains("27 61 ff 62 27", hex));
+    }
+
     // ---- Control characters in what the error line echoes ----
 
     [Trait("Category", "SrcBug")]
