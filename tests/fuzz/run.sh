@@ -16,7 +16,8 @@
 # real unikernels in out/guest/x86_64/*.hvt (stripped) and small hand-made inputs, runs AFL++ for
 # SECONDS, then prints executions, paths, crashes and hangs, and replays each crash. Everything
 # goes to out/fuzz/TARGET/ (findings/default/{crashes,hangs,queue}). One AFL at a time: the
-# machines have two cores.
+# machines have two cores. With UKVM_FUZZ_IGNORE_KNOWN=1 the bugs already kept as fixtures
+# (tests/Ukvm.Tests/Fuzz/fixtures/*/bug-*) do not count as crashes, so AFL looks past them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD

@@ -19,10 +19,12 @@ public class FuzzFixtureTests
         ["genmanifest/bug-surrogate-in-type-value.json"] = SurrogateBug,
         ["genmanifest/bug-surrogate-in-key.json"] = SurrogateBug,
         ["genmanifest/bug-surrogate-in-device-name.json"] = SurrogateBug,
+        ["genmanifest/bug-high-surrogate-in-type-value.json"] = SurrogateBug,
+        ["genmanifest/bug-high-surrogate-in-device-name.json"] = SurrogateBug,
     };
 
     private const string SurrogateBug =
-        "gen-manifest: a lone surrogate escape (\\udc00) in a JSON key or string makes JsonElement.GetString / " +
+        "gen-manifest: a lone surrogate escape (\\udc00, or \\ud800 without its low half) in a JSON key or string makes JsonElement.GetString / " +
         "TryGetProperty throw InvalidOperationException, which GenManifest.Parse does not turn into a one-line " +
         "error ('internal error: InvalidOperationException ...')";
 
