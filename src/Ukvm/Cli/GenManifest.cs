@@ -22,7 +22,10 @@ internal static class GenManifest
         try { json = File.ReadAllText(args[0]); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new MonitorException($"cannot read '{args[0]}': {IoErrors.Describe(e)}"); }
-        var devices = Parse(json, args[0]);
+        List<(string Name, DeviceType Type)> devices;
+        try { devices = Parse(json, args[0]); }
+        catch (InvalidOperationException e) // e.g. a string with a lone surrogate escape
+        { throw new MonitorException($"{args[0]}: not valid JSON text ({e.Message})"); }
         string source = ToC(devices, Path.GetFileName(args[0]));
         try { File.WriteAllText(args[1], source); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

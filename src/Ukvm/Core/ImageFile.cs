@@ -4,9 +4,9 @@ using Ukvm.Interop;
 namespace Ukvm.Core;
 
 /// <summary>
-/// A unikernel image mapped read-only from its file. Parsing and loading read the mapping in
-/// place: no copy of the image on the monitor's heap (which would stay as private dirty memory
-/// for the monitor's whole life), only the copy into guest memory.
+/// A unikernel image read into an anonymous mapping that is unmapped once the image is loaded:
+/// no copy of the image stays on the monitor's heap as private dirty memory for its whole life.
+/// (Not a mapping of the file itself: a file truncated under the monitor would raise SIGBUS.)
 /// </summary>
 internal sealed unsafe class ImageFile : IDisposable
 {
@@ -22,32 +22,44 @@ internal sealed unsafe class ImageFile : IDisposable
         _length = length;
     }
 
-    /// <summary>
-    /// The file's bytes. SAFETY: the mapping lives until Dispose and is never written. (A file
-    /// truncated by another process while mapped would raise SIGBUS: images are the operator's
-    /// files, hostile in content, not changed under the monitor.)
-    /// </summary>
+    /// <summary>The file's bytes. SAFETY: the mapping holds exactly _length bytes until Dispose.</summary>
     public ReadOnlySpan<byte> Bytes => _length == 0 ? ReadOnlySpan<byte>.Empty : new(_data, _length);
 
     public static ImageFile Open(string path)
     {
         if (System.IO.Directory.Exists(path))
             throw new MonitorException($"cannot read unikernel '{path}': Is a directory");
-        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        // O_NONBLOCK: a FIFO given as the kernel must not block the monitor forever.
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         if (fd < 0)
             throw new MonitorException($"cannot read unikernel '{path}': {Libc.StrError(Libc.Errno)}");
         using var handle = new FdHandle(fd);
         long length = Libc.lseek(handle, 0, Libc.SEEK_END);
         if (length < 0)
-            throw new MonitorException($"cannot read unikernel '{path}': {Libc.StrError(Libc.Errno)}");
+            throw new MonitorException($"cannot read unikernel '{path}': not a regular file");
         if (length > MaxBytes)
             throw new MonitorException($"{path}: image of {length} bytes is larger than the 1 GiB limit");
         if (length == 0)
             return new ImageFile(null, 0);
-        void* p = Libc.mmap(null, (nuint)length, Libc.PROT_READ, Libc.MAP_PRIVATE, fd, 0);
+        void* p = Libc.mmap(null, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         if (p == (void*)-1)
-            throw new MonitorException($"cannot read unikernel '{path}': {Libc.StrError(Libc.Errno)}");
-        return new ImageFile((byte*)p, (int)length);
+            throw MonitorException.FromErrno($"cannot read unikernel '{path}': mmap", Libc.Errno);
+        var image = new ImageFile((byte*)p, (int)length);
+        long done = 0;
+        while (done < length)
+        {
+            nint n = Libc.pread(handle, (byte*)p + done, (nuint)(length - done), done);
+            if (n < 0 && Libc.Errno == Libc.EINTR) continue;
+            if (n <= 0)
+            {
+                image.Dispose();
+                throw new MonitorException(n == 0
+                    ? $"cannot read unikernel '{path}': the file shrank while being read"
+                    : $"cannot read unikernel '{path}': {Libc.StrError(Libc.Errno)}");
+            }
+            done += n;
+        }
+        return image;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System;
 using System.Text;
 using Ukvm.Interop;
 
@@ -11,11 +12,26 @@ internal static unsafe class Log
 {
     public const string Prefix = "ukvm: ";
 
-    /// <summary>"ukvm: message" on stderr.</summary>
-    public static void Error(string message) => Write(2, Prefix + message + "\n");
+    /// <summary>"ukvm: message" on stderr, always one line.</summary>
+    public static void Error(string message) => Write(2, Prefix + OneLine(message) + "\n");
 
-    /// <summary>"ukvm: warning: message" on stderr.</summary>
-    public static void Warning(string message) => Write(2, Prefix + "warning: " + message + "\n");
+    /// <summary>"ukvm: warning: message" on stderr, always one line.</summary>
+    public static void Warning(string message) => Write(2, Prefix + "warning: " + OneLine(message) + "\n");
+
+    /// <summary>
+    /// Control characters (a newline in an echoed argument or path, say) written as \xNN, so that
+    /// an error stays one line and no one can forge a second "ukvm:" line.
+    /// </summary>
+    public static string OneLine(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\0', '\x1f') && !text.Contains('\x7f'))
+            return text;
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+            if (c < 0x20 || c == 0x7f) sb.Append("\\x").Append(((int)c).ToString("x2"));
+            else sb.Append(c);
+        return sb.ToString();
+    }
 
     public static void Out(string text) => Write(1, text);
 

@@ -20,11 +20,19 @@ internal static class RunLoop
             if (errno != 0)
                 throw MonitorException.FromErrno("KVM: ioctl KVM_RUN", errno);
             var exit = arch.DecodeExit(vcpu.RunArea, memorySize);
-            var outcome = Handle(exit, hypercalls, () => arch.CpuState(vcpu, exit.FaultRegisters));
+            // The hot path allocates nothing: a garbage collection here would make system calls
+            // the seccomp filter does not expect, and costs time on every exit.
+            // (No lambda in this method: C# would allocate its closure on every iteration.)
+            var outcome = exit.Kind == GuestExitKind.Hypercall
+                ? hypercalls.Dispatch(exit.Hypercall, exit.Gpa)
+                : Fault(exit, hypercalls, vcpu, arch);
             if (outcome.Halted)
                 return outcome.ExitStatus;
         }
     }
+
+    private static HypercallOutcome Fault(GuestExit exit, HypercallTable hypercalls, KvmVcpu vcpu, IArchBackend arch) =>
+        Handle(exit, hypercalls, () => arch.CpuState(vcpu, exit.FaultRegisters));
 
     /// <summary>One decoded exit: dispatch a hypercall, or end the guest with the fault's reason.</summary>
     public static HypercallOutcome Handle(GuestExit exit, HypercallTable hypercalls, System.Func<string> cpuState)
