@@ -14,6 +14,8 @@ internal sealed class Options
     public ulong MemoryMb { get; private set; } = DefaultMemoryMb;
     public string? Kernel { get; private set; }
     public IReadOnlyList<string> GuestArgs { get; private set; } = Array.Empty<string>();
+    /// <summary>Index in the parsed argument list of the first guest argument.</summary>
+    public int GuestArgsIndex { get; private set; }
     public bool Help { get; private set; }
     public bool Version { get; private set; }
 
@@ -44,6 +46,7 @@ internal sealed class Options
         var rest = new string[args.Count - i - 1];
         for (int j = 0; j < rest.Length; j++) rest[j] = args[i + 1 + j];
         o.GuestArgs = rest;
+        o.GuestArgsIndex = i + 1;
         return o;
     }
 

@@ -13,9 +13,18 @@ namespace Ukvm.Vmm;
 internal static class BootInfo
 {
     /// <summary>The guest command line: arguments joined by spaces, as solo5-hvt does.</summary>
-    public static byte[] Cmdline(IReadOnlyList<string> args)
+    public static byte[] Cmdline(IReadOnlyList<string> args) => Cmdline(Cli.RawArgs.Utf8(args));
+
+    /// <summary>The guest command line from the arguments' bytes, verbatim.</summary>
+    public static byte[] Cmdline(IReadOnlyList<byte[]> args)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(string.Join(' ', args));
+        var joined = new List<byte>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (i > 0) joined.Add((byte)' ');
+            joined.AddRange(args[i]);
+        }
+        byte[] bytes = joined.ToArray();
         if (bytes.Length > HvtAbi.CmdlineSize - 1)
             throw new MonitorException($"guest command line too long ({bytes.Length} bytes, at most {HvtAbi.CmdlineSize - 1})");
         if (Array.IndexOf(bytes, (byte)0) >= 0)

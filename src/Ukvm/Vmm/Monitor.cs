@@ -31,7 +31,7 @@ internal static class Monitor
         using var file = ImageFile.Open(options.Kernel!);
         var image = ElfImage.Parse(file.Bytes, arch.ElfMachine);
         var manifest = AppManifest.Parse(image.ManifestNote);
-        byte[] cmdline = BootInfo.Cmdline(options.GuestArgs);
+        byte[] cmdline = BootInfo.Cmdline(RawArgs.Guest(args, options.GuestArgsIndex));
 
         using var kvm = KvmSystem.Open();
         using var vm = kvm.CreateVm();
