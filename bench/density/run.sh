@@ -31,11 +31,18 @@ options:
   --jobs P        parallel curl checkers (default 32)
   --out FILE      Markdown also to FILE (default bench/results/density-N.md;
                   --out - for stdout only)
+  --note TEXT     a line for the report (e.g. which monitor build)
+  --l2 MODE       flood (default): a plain learning bridge; every broadcast (the
+                  guests' gratuitous ARP at boot, the host's ARP requests)
+                  reaches, and wakes, every instance. static: fixed MACs, static
+                  neighbour and FDB entries and no flooding to the taps, so each
+                  instance sees only its own traffic
   -h, --help      this text
 EOF
 }
 
 n=256 ukvm="$root/out/ukvm" kernel="$root/out/guest/x86_64/http.hvt" mem=16 idle=10 jobs=32 out=""
+note="" l2=flood
 die() { echo "density: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -45,6 +52,8 @@ while [ $# -gt 0 ]; do
     --idle) idle="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --note) note="$2"; shift ;;
+    --l2) l2="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     [0-9]*) n="$1" ;;
     *) die "unknown argument $1 (see --help)" ;;
@@ -57,7 +66,8 @@ done
 [ -x "$ukvm" ] || die "no monitor at $ukvm (./build.sh)"
 [ -f "$kernel" ] || die "no unikernel at $kernel (./build.sh)"
 ukvm="$(realpath "$ukvm")" kernel="$(realpath "$kernel")"
-[ -n "$out" ] || out="$root/bench/results/density-$n.md"
+[ "$l2" = flood ] || [ "$l2" = static ] || die "--l2 is flood or static"
+[ -n "$out" ] || out="$root/bench/results/density-$n$([ "$l2" = static ] && echo -static).md"
 need=()
 for cmd_pkg in curl:curl ip:iproute2; do
     command -v "${cmd_pkg%%:*}" >/dev/null 2>&1 || need+=("${cmd_pkg##*:}")
@@ -96,6 +106,7 @@ trap cleanup EXIT
 trap 'echo "density: interrupted" >&2; exit 130' INT TERM
 
 addr() { echo "10.0.$((1 + $1 / 200)).$((10 + $1 % 200))"; }
+mac() { printf '02:00:0a:00:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
 mem_available() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; } # kB
 cpu_busy_total() { awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; total = busy + $5 + $6; print busy, total}' /proc/stat; }
@@ -119,9 +130,17 @@ ip netns add "$ns" || die "ip netns add failed"
         echo "tuntap add dev tap$i mode tap"
         echo "link set tap$i master br0"
         echo "link set tap$i up"
+        if [ "$l2" = static ]; then
+            echo "link set dev tap$i type bridge_slave flood off mcast_flood off bcast_flood off learning off"
+            echo "fdb add $(mac "$i") dev tap$i master static" >>"$tmp/bridge.batch"
+            echo "neigh add $(addr "$i") lladdr $(mac "$i") dev br0 nud permanent"
+        fi
     done
 } >"$tmp/ip.batch"
 ip -n "$ns" -batch "$tmp/ip.batch" || die "setting up the bridge and taps failed"
+if [ -s "$tmp/bridge.batch" ]; then
+    bridge -n "$ns" -batch "$tmp/bridge.batch" || die "static FDB entries failed"
+fi
 # Room for N neighbours in the namespace's ARP table (the default hard limit is 1024).
 ip netns exec "$ns" sysctl -qw net.ipv4.neigh.default.gc_thresh1=$((n + 256)) \
     net.ipv4.neigh.default.gc_thresh2=$((n + 512)) net.ipv4.neigh.default.gc_thresh3=$((n + 1024)) \
@@ -137,9 +156,11 @@ echo "density: starting $n instances" >&2
 # ("PID STATUS" in exits): a monitor that dies early shows up there.
 t0=$(now)
 ip netns exec "$ns" bash -c '
-    ukvm=$1 kernel=$2 mem=$3 n=$4 tmp=$5
+    ukvm=$1 kernel=$2 mem=$3 n=$4 tmp=$5 l2=$6
     for ((i = 0; i < n; i++)); do
-        "$ukvm" --mem="$mem" --net:service0=tap$i -- "$kernel" --solo5:quiet \
+        macopt=()
+        [ "$l2" = static ] && macopt=(--net-mac:service0=$(printf "02:00:0a:00:%02x:%02x" $((i / 256)) $((i % 256))))
+        "$ukvm" --mem="$mem" --net:service0=tap$i "${macopt[@]}" -- "$kernel" --solo5:quiet \
             --ipv4=10.0.$((1 + i / 200)).$((10 + i % 200))/16 --ipv4-gateway=10.0.0.1 \
             >"$tmp/log/$i" 2>&1 </dev/null &
         echo $! >>"$tmp/pids"
@@ -147,15 +168,31 @@ ip netns exec "$ns" bash -c '
     echo "${EPOCHREALTIME/./}" >"$tmp/started"
     trap "" INT TERM
     while wait -n -p dead; st=$?; [ -n "$dead" ]; do echo "$dead $st" >>"$tmp/exits"; dead=; done
-    ' launch "$ukvm" "$kernel" "$mem" "$n" "$tmp" &
+    ' launch "$ukvm" "$kernel" "$mem" "$n" "$tmp" "$l2" &
 launcher=$!
 while [ ! -s "$tmp/started" ] && kill -0 "$launcher" 2>/dev/null; do sleep 0.01; done
 [ -s "$tmp/started" ] || die "the launcher failed"
 t_started=$(cat "$tmp/started")
 [ "$(wc -l <"$pids")" = "$n" ] || die "started only $(wc -l <"$pids") of $n"
 
-# --- until every instance answers (first 200 on GET /), per instance ---
-echo "density: waiting for $n answers" >&2
+# --- until every instance listens: its console's one line ("http: serving on ...",
+# the only output under --solo5:quiet) appears in its log, and the log's modification
+# time says when. Watching files costs the booting guests nothing, where polling each
+# with curl would compete with them.
+echo "density: waiting for $n instances to listen" >&2
+deadline=$(($(now) + 180000000))
+listening=0
+while [ "$(now)" -lt "$deadline" ]; do
+    listening=$(find "$tmp/log" -type f -size +0 | wc -l)
+    [ "$listening" -ge "$n" ] && break
+    sleep 0.1
+done
+find "$tmp/log" -type f -size +0 -printf '%T@\n' |
+    awk -v t0="$t0" '{printf "%.0f\n", $1 * 1000000 - t0}' | sort -n >"$tmp/times"
+t_ready=$((t0 + $(tail -n 1 "$tmp/times" 2>/dev/null || echo 0)))
+
+# --- then one GET / each (retried for a while if it fails) ---
+echo "density: one request to each of $n" >&2
 seq 0 $((n - 1)) | ip netns exec "$ns" xargs -P "$jobs" -I{} bash -c '
     i=$1 t0=$2
     ip=10.0.$((1 + i / 200)).$((10 + i % 200))
@@ -168,10 +205,10 @@ seq 0 $((n - 1)) | ip netns exec "$ns" xargs -P "$jobs" -I{} bash -c '
 wait $!
 t_answered=$(now)
 answered=$(grep -vc FAIL "$tmp/answers")
-sort -n -k2 "$tmp/answers" | grep -v FAIL | awk '{print $2}' >"$tmp/times"
 alive=0
 while read -r p; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done <"$pids"
 
+boot_ticks=$(monitor_ticks) # CPU the monitors used to boot and answer the first request
 # --- memory, after a moment to settle ---
 sleep 2
 mem_after=$(mem_available)
@@ -207,7 +244,8 @@ again=$(grep -c '^200$' "$tmp/again")
 ms() { awk -v us="$1" 'BEGIN {printf "%.0f", us / 1000}'; }
 pct() { sort -n "$1" | awk -v p="$2" '{a[NR] = $1} END {if (NR == 0) {print "-"; exit} i = int((NR - 1) * p + 0.5) + 1; printf "%.0f", a[i] / 1000}'; }
 start_ms=$(ms $((t_started - t0)))
-all_ms=$(ms "$(tail -n 1 "$tmp/times" 2>/dev/null || echo 0)")
+ready_ms=$(ms $((t_ready - t0)))
+all_ms=$(ms $((t_answered - t0)))
 stat_col() { awk -v c="$1" '{s += $c; if ($c > m) m = $c} END {if (NR) printf "%.0f %d %.0f", s / NR, m, s; else print "0 0 0"}' "$tmp/smaps"; }
 read -r rss_avg rss_max rss_sum < <(stat_col 1)
 read -r pss_avg pss_max pss_sum < <(stat_col 2)
@@ -220,6 +258,7 @@ cpu_host=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN {if (t >
 cores=$(nproc)
 kernel_name="$(basename "$kernel")"
 
+monitor_version=$("$ukvm" --version 2>&1 | head -n 1)
 dotnet_env=$(env | grep '^DOTNET_' | sort | tr '\n' ' ' | sed 's/ $//')
 report() {
     cat <<EOF
@@ -227,15 +266,19 @@ report() {
 
 $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $cores cores, $(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, KVM: $(for m in kvm_pvm kvm_intel kvm_amd; do [ -d /sys/module/$m ] && echo $m && break; done).
 One network namespace, one bridge, one tap per instance, one ukvm process per instance;
-the guests run lwIP (guest SDK) and answer HTTP/1.1.
+the guests run lwIP (guest SDK) and answer HTTP/1.1. Layer 2: $([ "$l2" = static ] &&
+    echo "static (fixed MACs, static neighbour and FDB entries, no flooding to the taps: an instance sees only its own frames)" ||
+    echo "a plain learning bridge (every broadcast reaches every instance)").
 
 | what | result |
 | --- | --- |
 | instances started | $n (all monitors forked in ${start_ms} ms) |
 | answering GET / | $answered of $n; monitors alive: $alive |
 | monitors that ended before the teardown | $ended${ended_how:+ ($ended_how)} |
-| time until all answered (from the first fork) | ${all_ms} ms |
-| per-instance first answer, from the first fork | min $p_min ms, median $p_med ms, p90 $p_90 ms, max $p_max ms |
+| time until all listened (console line seen, from the first fork) | ${ready_ms} ms ($listening of $n) |
+| per-instance time to listen, from the first fork | min $p_min ms, median $p_med ms, p90 $p_90 ms, max $p_max ms |
+| time until all had answered a GET / (checked after all listened, $jobs in parallel) | ${all_ms} ms |
+| CPU used by the monitors until then (utime+stime, guest time included) | $(awk -v t="$boot_ticks" -v hz="$hz" -v n="$n" 'BEGIN {printf "%.1f s in all, %.1f ms per instance", t / hz, 1000 * t / hz / n}') |
 | host memory used (MemAvailable before - after) | $((used_kb / 1024)) MiB in all, $((used_kb / n)) kB per instance |
 | host memory back after the teardown (MemAvailable) | $((freed_kb / 1024)) MiB in all, $((freed_kb / n)) kB per instance |
 | monitor Private_Dirty (guest memory included) | avg $pd_avg kB, max $pd_max kB, sum $((pd_sum / 1024)) MiB |
@@ -245,6 +288,9 @@ the guests run lwIP (guest SDK) and answer HTTP/1.1.
 | host CPU busy over the same ${idle} s (/proc/stat, all $cores cores) | ${cpu_host}% |
 | answering /hello.txt after the idle period | $again of $n |
 
+${note:+$note
+
+}Monitor: \`$ukvm\` ($monitor_version).
 Monitor environment (DOTNET_* variables passed through): ${dotnet_env:-none}.
 
 MemAvailable counts the whole host: other work running at the same time moves it (the busy

@@ -23,12 +23,14 @@ options:
   --duration SECONDS  per run (default 10)
   --threads N         wrk threads (default 2)
   --out FILE          Markdown also to FILE (default bench/results/wrk.md; - for stdout only)
+  --note TEXT         a line for the report (e.g. which monitor build)
   -h, --help          this text
 EOF
 }
 
 ukvm="$root/out/ukvm" kernel="$root/out/guest/x86_64/http.hvt" mem=16
 conns="1,10,50" paths="/,/big" duration=10 threads=2 out="$root/bench/results/wrk.md"
+note=""
 die() { echo "wrk.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift ;;
     --threads) threads="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --note) note="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -122,6 +125,7 @@ else
 fi
 status=$(ip netns exec "$ns" curl -s --max-time 5 http://10.0.0.2/status | head -n 1)
 
+monitor_version=$("$ukvm" --version 2>&1 | head -n 1)
 dotnet_env=$(env | grep '^DOTNET_' | sort | tr '\n' ' ' | sed 's/ $//')
 report() {
     cat <<EOF
@@ -133,6 +137,9 @@ ${duration} s per row, inside the namespace (client and unikernel share the host
 | path | connections | requests/s | transfer/s | p50 | p75 | p90 | p99 | requests | socket errors / non-2xx |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows}
+${note:+$note
+
+}Monitor: \`$ukvm\` ($monitor_version).
 Monitor environment (DOTNET_* variables passed through): ${dotnet_env:-none}.
 
 Server still running afterwards: $alive; its /status: \`$status\`.
