@@ -36,8 +36,8 @@ internal interface IArchBackend
     /// <summary>Boot info host_features this backend offers.</summary>
     uint HostFeatures { get; }
 
-    /// <summary>Writes page tables and descriptor tables into guest memory.</summary>
-    void SetupMemory(GuestMemory memory);
+    /// <summary>Writes page tables (with each image page's rights) and descriptor tables into guest memory.</summary>
+    void SetupMemory(GuestMemory memory, PagePermissions image);
 
     /// <summary>Sets the vCPU's registers to enter the image; returns the CPU cycle counter frequency in Hz.</summary>
     ulong SetupVcpu(KvmVm vm, KvmVcpu vcpu, GuestMemory memory, ulong entry);

@@ -37,7 +37,7 @@ internal static class Monitor
         using var vm = kvm.CreateVm();
         using var memory = GuestMemory.Allocate(memSize);
         ulong kernelEnd = ElfLoader.Load(image, file.Bytes, memory, HvtAbi.GuestMinBase);
-        arch.SetupMemory(memory);
+        arch.SetupMemory(memory, new PagePermissions(image.Segments));
 
         vm.MapMemory(memory);
         using var vcpu = vm.CreateVcpu(0);

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using Ukvm.Arch;
 using Ukvm.Arch.Aarch64;
+using Ukvm.Elf;
 
 namespace Ukvm.Tests.Arch;
 
@@ -12,9 +14,11 @@ public class Aarch64TablesTests
     {
         var low = new byte[0x100000];
         Array.Fill(low, (byte)0x5a);
-        PageTables.Build(low, memSize);
+        PageTables.Build(low, memSize, NoImage);
         return low;
     }
+
+    private static readonly PagePermissions NoImage = new(Array.Empty<ElfSegment>());
 
     [Fact]
     public void LevelsChainAndTheMmioRegionIsADeviceBlock()
@@ -36,7 +40,7 @@ public class Aarch64TablesTests
         Assert.Equal(0x1000UL | 3 | PageTables.NormalRoExec, Entry(low, 0x5000, 1)); // the vectors
         Assert.Equal(0x2000UL | 3 | PageTables.NormalRoNoExec, Entry(low, 0x5000, 2));
         Assert.Equal(0xff000UL | 3 | PageTables.NormalRoNoExec, Entry(low, 0x5000, 255));
-        Assert.Equal(0x100000UL | 3 | PageTables.NormalRw, Entry(low, 0x5000, 256));
+        Assert.Equal(0x100000UL | 3 | PageTables.NormalRw | PageTables.Pxn, Entry(low, 0x5000, 256)); // no image here: data
         Assert.NotEqual(0UL, PageTables.NormalRoNoExec & PageTables.Pxn);
         Assert.Equal(0UL, PageTables.NormalRoExec & PageTables.Pxn);
     }
@@ -49,14 +53,31 @@ public class Aarch64TablesTests
     {
         var low = Tables((ulong)mb << 20);
         for (int i = 1; i < 512; i++)
-            Assert.Equal(i < mb / 2 ? (ulong)i * 0x200000 | 1 | PageTables.NormalRw : 0UL, Entry(low, 0x4000, i));
+            Assert.Equal(i < mb / 2 ? (ulong)i * 0x200000 | 1 | PageTables.NormalRw | PageTables.Pxn : 0UL, Entry(low, 0x4000, i));
+    }
+
+    [Fact]
+    public void ImagePagesGetTheirSegmentsRights()
+    {
+        var low = new byte[0x100000];
+        PageTables.Build(low, 8 << 20, new PagePermissions(new[]
+        {
+            new ElfSegment(0, 0, 0x100000, 0x1000, true, false, true),
+            new ElfSegment(0, 0, 0x101000, 0x1000, true, false, false),
+            new ElfSegment(0, 0, 0x300000, 0x1000, true, true, false),
+        }));
+        Assert.Equal(0x100000UL | 3 | PageTables.NormalRoExec, Entry(low, 0x5000, 0x100));
+        Assert.Equal(0x101000UL | 3 | PageTables.NormalRoNoExec, Entry(low, 0x5000, 0x101));
+        Assert.Equal(Layout.ImageL3s | 3, Entry(low, 0x4000, 1));
+        Assert.Equal(0x300000UL | 3 | PageTables.NormalRw | PageTables.Pxn, Entry(low, Layout.ImageL3s, 0x100));
+        Assert.Equal(0x400000UL | 1 | PageTables.NormalRw | PageTables.Pxn, Entry(low, 0x4000, 2));
     }
 
     [Theory]
     [InlineData(0UL)]
     [InlineData(3UL << 20)]
     [InlineData(1026UL << 20)]
-    public void RejectsBadSizes(ulong size) => Assert.Throws<ArgumentOutOfRangeException>(() => PageTables.Build(new byte[0x100000], size));
+    public void RejectsBadSizes(ulong size) => Assert.Throws<ArgumentOutOfRangeException>(() => PageTables.Build(new byte[0x100000], size, NoImage));
 
     [Fact]
     public void VectorEntriesStoreTheirIndexAndSpin()

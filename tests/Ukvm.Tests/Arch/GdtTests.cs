@@ -40,7 +40,7 @@ public class GdtTests
     {
         var low = new byte[0x100000];
         Gdt.Write(low);
-        PageTables.Build(low, 4 << 20);
+        PageTables.Build(low, 4 << 20, new Ukvm.Arch.PagePermissions(Array.Empty<Ukvm.Elf.ElfSegment>()));
         Assert.Equal(0x00af9b000000ffffUL, BinaryPrimitives.ReadUInt64LittleEndian(low.AsSpan(0x1008)));
     }
 }

@@ -11,7 +11,7 @@ public class InitialStateTests
         var s = X86Backend.InitialSregs();
         Assert.Equal((1UL << 0) | (1UL << 1) | (1UL << 5) | (1UL << 16) | (1UL << 31), s.Cr0); // PE|MP|NE|WP|PG
         Assert.Equal((1UL << 5) | (1UL << 9) | (1UL << 10), s.Cr4); // PAE|OSFXSR|OSXMMEXCPT
-        Assert.Equal((1UL << 8) | (1UL << 10), s.Efer); // LME|LMA
+        Assert.Equal((1UL << 8) | (1UL << 10) | (1UL << 11), s.Efer); // LME|LMA|NXE
         Assert.Equal(0x2000UL, s.Cr3);
     }
 

@@ -56,8 +56,14 @@ public class RawGuestTests
     }
 
     [SkippableFact]
-    public void WriteToOwnTextIsATranslationFault() =>
-        Run(Image(new X86().MovRax(Text).MovBytePtrRax(0xcc))).AssertOneLineFailure("translation fault");
+    public void WriteToOwnTextFaultsInTheGuestsOwnPaging() =>
+        // Text is read-only in the monitor's page tables (CR0.WP): #PF, no IDT here, triple fault.
+        Run(Image(new X86().MovRax(Text).MovBytePtrRax(0xcc))).AssertOneLineFailure("guest triple fault");
+
+    [SkippableFact]
+    public void WriteToOwnTextPastItsOwnPagingIsATranslationFault() =>
+        // With CR0.WP cleared the guest's paging no longer stops it: the read-only memory slot does.
+        Run(Image(new X86().ClearCr0Wp().MovRax(Text).MovBytePtrRax(0xcc))).AssertOneLineFailure("translation fault");
 
     [SkippableFact]
     public void WriteToTheLowAreaFaults()

@@ -30,6 +30,12 @@ internal sealed class X86
     public X86 LoadEaxFromRax() => Op(0x8b, 0x00);
     /// <summary>mov cr3, rax (0F 22 /r, ModRM 11 011 000).</summary>
     public X86 MovCr3Rax() => Op(0x0f, 0x22, 0xd8);
+
+    /// <summary>mov rax, cr0; and rax, ~CR0.WP; mov cr0, rax: CPL0 writes then ignore read-only pages.</summary>
+    public X86 ClearCr0Wp() => Op(0x0f, 0x20, 0xc0).Op(0x48, 0x25, 0xff, 0xff, 0xfe, 0xff).Op(0x0f, 0x22, 0xc0);
+
+    /// <summary>jmp rax.</summary>
+    public X86 JmpRax() => Op(0xff, 0xe0);
     /// <summary>hlt (F4).</summary>
     public X86 Hlt() => Op(0xf4);
     /// <summary>ud2 (0F 0B).</summary>

@@ -23,11 +23,11 @@ internal sealed class Aarch64Backend : IArchBackend
     /// <summary>User mode is a workaround for x86 PVM hosts; AArch64 guests run at EL1.</summary>
     public uint HostFeatures => 0;
 
-    public void SetupMemory(GuestMemory memory)
+    public void SetupMemory(GuestMemory memory, PagePermissions image)
     {
         var low = memory.Bytes(0, Layout.LowEnd, "low memory");
         VectorTable.Write(low);
-        PageTables.Build(low, memory.Size);
+        PageTables.Build(low, memory.Size, image);
     }
 
     public ulong SetupVcpu(KvmVm vm, KvmVcpu vcpu, GuestMemory memory, ulong entry)

@@ -17,6 +17,13 @@ internal static class Layout
     public const ulong Cmdline = 0x8000;
     public const ulong LowEnd = Abi.HvtAbi.GuestMinBase;
 
+    /// <summary>
+    /// More level-3 tables, one per further 2 MiB of the image (so text, rodata and data each get
+    /// their own rights, PXN included): at most 128, for images up to 256 MiB.
+    /// </summary>
+    public const ulong ImageL3s = 0x80000;
+    public const int MaxImageL3s = 128;
+
     public const ulong BlockSize2M = 0x200000;
     /// <summary>One level-2 table: guest memory is at most 1 GiB.</summary>
     public const ulong MaxMemory = 512 * BlockSize2M;

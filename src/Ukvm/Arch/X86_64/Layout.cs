@@ -22,6 +22,13 @@ internal static class Layout
     /// <summary>End of the monitor's low area.</summary>
     public const ulong LowEnd = Abi.HvtAbi.GuestMinBase;
 
+    /// <summary>
+    /// More 4 KiB page tables, one per further 2 MiB of the image (so text, rodata and data each
+    /// get their own rights, NX included): at most 128, for images up to 256 MiB.
+    /// </summary>
+    public const ulong ImagePts = 0x80000;
+    public const int MaxImagePts = 128;
+
     public const ulong LargePageSize = 0x200000;
     public const ulong MaxMemory = 512 * LargePageSize;
 

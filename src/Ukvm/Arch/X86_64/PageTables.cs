@@ -5,31 +5,53 @@ namespace Ukvm.Arch.X86_64;
 
 /// <summary>
 /// Identity-mapping page tables, built over the bytes of the low area (pure: testable without
-/// KVM). Intel SDM vol. 3A, 4.5 (4-level paging): PML4 -> PDPT -> PD (2 MiB pages), with a 4 KiB
-/// page table for the first 2 MiB. Every entry carries U/S so the guest may run code at CPL3.
+/// KVM). Intel SDM vol. 3A, 4.5 (4-level paging): PML4 -> PDPT -> PD (2 MiB pages), with 4 KiB
+/// page tables over the low area and the image, so that every page gets its segment's rights:
+/// text read-only and executable, rodata read-only, everything else no-execute (4.6, EFER.NXE).
+/// Every entry carries U/S so the guest may run code at CPL3.
 /// </summary>
 internal static class PageTables
 {
-    public const ulong Present = 1, Writable = 2, User = 4, PageSize = 0x80;
+    public const ulong Present = 1, Writable = 2, User = 4, PageSize = 0x80, NoExecute = 1UL << 63;
 
-    /// <summary>Writes PML4, PDPT, PD and the first PT into <paramref name="low"/> (guest bytes from 0).</summary>
-    public static void Build(Span<byte> low, ulong memSize)
+    /// <summary>Writes PML4, PDPT, PD and the page tables into <paramref name="low"/> (guest bytes from 0).</summary>
+    public static void Build(Span<byte> low, ulong memSize, PagePermissions image)
     {
         if (memSize == 0 || memSize % Layout.LargePageSize != 0 || memSize > Layout.MaxMemory)
             throw new ArgumentOutOfRangeException(nameof(memSize));
+        ulong regions = Math.Max(1, (image.ImageEnd + Layout.LargePageSize - 1) / Layout.LargePageSize);
+        if (regions > 1 + (ulong)Layout.MaxImagePts)
+            throw new Core.MonitorException($"invalid unikernel image: it ends at 0x{image.ImageEnd:x}, past the 256 MiB the monitor maps page by page");
         low[(int)Layout.Pml4..(int)(Layout.Pt + 0x1000)].Clear();
         Set(low, Layout.Pml4, 0, Layout.Pdpt | Present | Writable | User);
         Set(low, Layout.Pdpt, 0, Layout.Pd | Present | Writable | User);
-        // First 2 MiB through the PT: page 0 absent, the monitor's low area read-only, the rest RW.
-        Set(low, Layout.Pd, 0, Layout.Pt | Present | Writable | User);
-        for (ulong i = 1; i < 512; i++)
+        for (ulong r = 0; r < memSize / Layout.LargePageSize; r++)
         {
-            ulong addr = i * 0x1000;
-            ulong flags = Present | User | (addr >= Layout.LowEnd ? Writable : 0);
-            Set(low, Layout.Pt, i, addr | flags);
+            ulong region = r * Layout.LargePageSize;
+            if (r >= regions)
+            {
+                Set(low, Layout.Pd, r, region | Present | Writable | User | PageSize | NoExecute);
+                continue;
+            }
+            ulong pt = r == 0 ? Layout.Pt : Layout.ImagePts + (r - 1) * 0x1000;
+            low.Slice((int)pt, 0x1000).Clear();
+            Set(low, Layout.Pd, r, pt | Present | Writable | User);
+            for (ulong i = 0; i < 512; i++)
+            {
+                ulong addr = region + i * 0x1000;
+                if (addr == Layout.ZeroPage) continue; // absent: null dereferences fault
+                ulong flags = Present | User;
+                if (addr < Layout.LowEnd)
+                    flags |= NoExecute; // the monitor's area: read-only data
+                else
+                {
+                    var (write, exec) = image.Of(addr);
+                    if (write) flags |= Writable;
+                    if (!exec) flags |= NoExecute;
+                }
+                Set(low, pt, i, addr | flags);
+            }
         }
-        for (ulong i = 1; i < memSize / Layout.LargePageSize; i++)
-            Set(low, Layout.Pd, i, i * Layout.LargePageSize | Present | Writable | User | PageSize);
     }
 
     private static void Set(Span<byte> low, ulong table, ulong index, ulong entry) =>

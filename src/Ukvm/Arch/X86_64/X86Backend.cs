@@ -12,10 +12,10 @@ internal sealed class X86Backend : IArchBackend
     // Intel SDM vol. 3A, 2.5 (control registers) and 2.2.1 (EFER).
     public const ulong Cr0Pe = 1, Cr0Mp = 1 << 1, Cr0Ne = 1 << 5, Cr0Wp = 1 << 16, Cr0Pg = 1UL << 31;
     public const ulong Cr4Pae = 1 << 5, Cr4Osfxsr = 1 << 9, Cr4Osxmmexcpt = 1 << 10;
-    public const ulong EferLme = 1 << 8, EferLma = 1 << 10;
+    public const ulong EferLme = 1 << 8, EferLma = 1 << 10, EferNxe = 1 << 11;
     public const ulong Cr0Init = Cr0Pe | Cr0Mp | Cr0Ne | Cr0Wp | Cr0Pg;
     public const ulong Cr4Init = Cr4Pae | Cr4Osfxsr | Cr4Osxmmexcpt;
-    public const ulong EferInit = EferLme | EferLma;
+    public const ulong EferInit = EferLme | EferLma | EferNxe;
     /// <summary>RFLAGS bit 1 is reserved and must be set; interrupts stay disabled.</summary>
     public const ulong RflagsInit = 0x2;
 
@@ -29,11 +29,11 @@ internal sealed class X86Backend : IArchBackend
     public ulong LowEnd => Layout.LowEnd;
     public uint HostFeatures => HvtAbi.FeatureUserMode;
 
-    public void SetupMemory(GuestMemory memory)
+    public void SetupMemory(GuestMemory memory, PagePermissions image)
     {
         var low = memory.Bytes(0, Layout.LowEnd, "low memory");
         Gdt.Write(low);
-        PageTables.Build(low, memory.Size);
+        PageTables.Build(low, memory.Size, image);
     }
 
     /// <summary>The special registers at entry, as docs/abi.md states them.</summary>
