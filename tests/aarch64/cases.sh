@@ -114,8 +114,10 @@ for t in "$@"; do
     net) run_net ;;
     # The monitor's side of the contract (guest/tests-aarch64/hostile): how it ends a guest
     # that breaks a rule. Its one line on stderr must name the cause.
-    rotext) run_hostile rotext 1 'translation fault' ;;
-    rotext_pair) run_hostile rotext_pair 1 'translation fault' ;;
+    # Text is read-only in the monitor's stage-1 tables (W^X in the guest): the guest's own
+    # permission fault comes first; the read-only memory slot behind it is the second layer.
+    rotext) run_hostile rotext 255 'permission fault' 'ABORT: fatal trap' ;;
+    rotext_pair) run_hostile rotext_pair 255 'permission fault' 'ABORT: fatal trap' ;;
     psci_off) run_hostile psci_off 1 'SYSTEM_OFF' ;;
     mmio_read) run_hostile mmio_read 1 'MMIO read' ;;
     hc64) run_hostile hc64 1 'MMIO write' ;;

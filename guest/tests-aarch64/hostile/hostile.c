@@ -2,9 +2,9 @@
  * hostile (aarch64 only): breaks one rule of docs/abi.md's AArch64 section, named on the
  * command line, so that tests/aarch64 can check how the monitor ends the guest:
  *
- *   rotext        32-bit store to the image's own text (a read-only memory slot):
- *                 status 1, "host/guest translation fault"
- *   rotext_pair   the same with STP, whose fault syndrome has no ISV: status 1
+ *   rotext        32-bit store to the image's own text (read-only in the stage-1 tables, and
+ *                 a read-only memory slot behind them): the guest's own permission fault, 255
+ *   rotext_pair   the same with STP (whose syndrome would have no ISV at the slot): 255
  *   psci_off      PSCI SYSTEM_OFF (hvc #0): status 1
  *   mmio_read     a load from the hypercall region: status 1
  *   hc64          a hypercall as a 64-bit store: status 1
