@@ -19,8 +19,9 @@ internal static class Subcommands
     [FeatureSwitchDefinition("Ukvm.Tools")]
     public static bool Enabled => !AppContext.TryGetSwitch("Ukvm.Tools", out bool on) || on;
 
-    public static bool Handles(string first) => Enabled && (
-        first is "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first));
+    /// <summary>String comparisons only, the switch last: <c>ukvm KERNEL</c> does nothing more.</summary>
+    public static bool Handles(string first) =>
+        (first is "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first)) && Enabled;
 
     public static int Run(string[] args) => args[0] switch
     {
