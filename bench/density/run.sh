@@ -17,7 +17,8 @@ an HTTP GET (curl inside the namespace), and reports as Markdown:
   - host memory: MemAvailable before and after (/proc/meminfo)
   - per monitor: Rss, Pss and Private_Dirty from /proc/PID/smaps_rollup
     (guest memory included: it is the monitor's anonymous mapping)
-  - CPU while idle: utime+stime of all monitors over IDLE seconds, and the
+  - CPU while idle: CPU time of all monitors (/proc/PID/task/*/schedstat)
+    over IDLE seconds, and the
     host's busy share from /proc/stat over the same time
   - every instance still answers after the idle period
 Everything is killed and the namespace deleted at the end, on failure or on
@@ -110,12 +111,11 @@ mac() { printf '02:00:0a:00:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
 mem_available() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; } # kB
 cpu_busy_total() { awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; total = busy + $5 + $6; print busy, total}' /proc/stat; }
-monitor_ticks() { # utime + stime of every monitor, clock ticks
-    local sum=0 p s
-    while read -r p; do
-        s=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null) && sum=$((sum + s))
-    done <"$pids"
-    echo "$sum"
+monitor_cpu_ns() { # CPU time of every monitor (all threads, guest time included), ns:
+    # schedstat is exact, where utime+stime come in 10 ms ticks per process (a
+    # monitor that boots in 5 ms would count 0)
+    sed 's|^|/proc/|; s|$|/task|' "$pids" | xargs -r -I{} sh -c 'cat {}/*/schedstat 2>/dev/null' |
+        awk '{s += $1} END {printf "%.0f\n", s}'
 }
 
 # --- the network: one bridge, N taps, in one namespace (ip -batch: fast) ---
@@ -190,6 +190,7 @@ done
 find "$tmp/log" -type f -size +0 -printf '%T@\n' |
     awk -v t0="$t0" '{printf "%.0f\n", $1 * 1000000 - t0}' | sort -n >"$tmp/times"
 t_ready=$((t0 + $(tail -n 1 "$tmp/times" 2>/dev/null || echo 0)))
+ready_ns=$(monitor_cpu_ns) # CPU the monitors used to boot
 
 # --- then one GET / each (retried for a while if it fails) ---
 echo "density: one request to each of $n" >&2
@@ -208,7 +209,7 @@ answered=$(grep -vc FAIL "$tmp/answers")
 alive=0
 while read -r p; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done <"$pids"
 
-boot_ticks=$(monitor_ticks) # CPU the monitors used to boot and answer the first request
+boot_ns=$(monitor_cpu_ns) # CPU the monitors used to boot and answer the first request
 # --- memory, after a moment to settle ---
 sleep 2
 mem_after=$(mem_available)
@@ -225,11 +226,11 @@ done <"$pids"
 
 # --- CPU while idle ---
 echo "density: idle for ${idle}s" >&2
-ticks0=$(monitor_ticks)
+ns0=$(monitor_cpu_ns)
 read -r busy0 total0 < <(cpu_busy_total)
 sleep "$idle" &
 wait $!
-ticks1=$(monitor_ticks)
+ns1=$(monitor_cpu_ns)
 read -r busy1 total1 < <(cpu_busy_total)
 hz=$(getconf CLK_TCK)
 
@@ -252,8 +253,8 @@ read -r pss_avg pss_max pss_sum < <(stat_col 2)
 read -r pd_avg pd_max pd_sum < <(stat_col 3)
 read -r gd_avg gd_max gd_sum < <(stat_col 4)
 used_kb=$((mem_before - mem_after))
-cpu_mon=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v s="$idle" 'BEGIN {printf "%.2f", 100 * t / hz / s}')
-cpu_mon_each=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v s="$idle" -v n="$n" 'BEGIN {printf "%.4f", 100 * t / hz / s / n}')
+cpu_mon=$(awk -v t=$((ns1 - ns0)) -v s="$idle" 'BEGIN {printf "%.2f", 100 * t / 1e9 / s}')
+cpu_mon_each=$(awk -v t=$((ns1 - ns0)) -v s="$idle" -v n="$n" 'BEGIN {printf "%.4f", 100 * t / 1e9 / s / n}')
 cpu_host=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN {if (t > 0) printf "%.1f", 100 * b / t; else print "-"}')
 cores=$(nproc)
 kernel_name="$(basename "$kernel")"
@@ -278,13 +279,13 @@ the guests run lwIP (guest SDK) and answer HTTP/1.1. Layer 2: $([ "$l2" = static
 | time until all listened (console line seen, from the first fork) | ${ready_ms} ms ($listening of $n) |
 | per-instance time to listen, from the first fork | min $p_min ms, median $p_med ms, p90 $p_90 ms, max $p_max ms |
 | time until all had answered a GET / (checked after all listened, $jobs in parallel) | ${all_ms} ms |
-| CPU used by the monitors until then (utime+stime, guest time included) | $(awk -v t="$boot_ticks" -v hz="$hz" -v n="$n" 'BEGIN {printf "%.1f s in all, %.1f ms per instance", t / hz, 1000 * t / hz / n}') |
+| CPU used by the monitors (schedstat, all threads, guest time included) | until all listened: $(awk -v t="$ready_ns" -v n="$n" 'BEGIN {printf "%.2f s in all, %.1f ms per instance", t / 1e9, t / 1e6 / n}'); until all answered: $(awk -v t="$boot_ns" -v n="$n" 'BEGIN {printf "%.2f s, %.1f ms per instance", t / 1e9, t / 1e6 / n}') |
 | host memory used (MemAvailable before - after) | $((used_kb / 1024)) MiB in all, $((used_kb / n)) kB per instance |
 | host memory back after the teardown (MemAvailable) | $((freed_kb / 1024)) MiB in all, $((freed_kb / n)) kB per instance |
 | monitor Private_Dirty (guest memory included) | avg $pd_avg kB, max $pd_max kB, sum $((pd_sum / 1024)) MiB |
 | of which guest memory (the ${mem} MiB mapping) | avg $gd_avg kB, max $gd_max kB |
 | monitor Rss / Pss | Rss avg $rss_avg kB (max $rss_max); Pss avg $pss_avg kB (max $pss_max), sum $((pss_sum / 1024)) MiB |
-| CPU while idle, all monitors (utime+stime over ${idle} s) | ${cpu_mon}% of one core ($cpu_mon_each% per instance) |
+| CPU while idle, all monitors (schedstat over ${idle} s) | ${cpu_mon}% of one core ($cpu_mon_each% per instance) |
 | host CPU busy over the same ${idle} s (/proc/stat, all $cores cores) | ${cpu_host}% |
 | answering /hello.txt after the idle period | $again of $n |
 
