@@ -5,7 +5,7 @@
 #   ./build.sh --monitor     only the monitor
 #   ./build.sh --no-deps     skip the apt-get check (what tests call after a first build)
 #   ./build.sh --modules M   also a specialized monitor with only modules M (e.g. block, or
-#                            block,net) at out/ukvm-M (e.g. out/ukvm-block)
+#                            block,net) and no tools (OCI runtime, pack, ...) at out/ukvm-M
 #   ./build.sh --seccomp-selftest  also out/ukvm-seccomp-selftest, a test build that makes a
 #                            forbidden system call once its seccomp filter is on (must be killed)
 #   ./build.sh --arch aarch64  the linux-arm64 NativeAOT monitor at out/aarch64/ukvm and the
@@ -69,7 +69,7 @@ install_bin out/publish/ukvm out/ukvm
 for m in ${modules[@]+"${modules[@]}"}; do
   name=$(echo "$m" | tr ',;' '--')
   echo "build.sh: monitor with modules '$m' -> out/ukvm-$name"
-  dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 "-p:UkvmModules=\"$m\"" \
+  dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 "-p:UkvmModules=\"$m\"" -p:UkvmTools=false \
     -o "out/publish-$name" --nologo -v quiet >out/publish.log 2>&1 || { cat out/publish.log; exit 1; }
   install_bin "out/publish-$name/ukvm" "out/ukvm-$name"
 done

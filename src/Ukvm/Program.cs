@@ -13,8 +13,6 @@ internal static class Program
     {
         try
         {
-            if (args.Length > 0 && args[0] == "gen-manifest")
-                return Cli.GenManifest.Run(args.AsSpan(1).ToArray());
             if (args.Length > 0 && Cli.Subcommands.Handles(args[0]))
                 return Cli.Subcommands.Run(args);
             return Vmm.Monitor.Run(args);

@@ -5,7 +5,7 @@ using Ukvm.Oci;
 namespace Ukvm.Cli;
 
 /// <summary>
-/// The commands besides running a unikernel: inspect, pack, ps, the OCI runtime (runc's command
+/// The commands besides running a unikernel: gen-manifest, inspect, pack, ps, the OCI runtime (runc's command
 /// line) and its hidden init mode. Chosen by the first argument alone, so that the boot path
 /// (<c>ukvm [OPTIONS] KERNEL</c>) pays one string switch and runs none of this code.
 /// </summary>
@@ -21,10 +21,11 @@ internal static class Subcommands
 
     /// <summary>String comparisons only, the switch last: <c>ukvm KERNEL</c> does nothing more.</summary>
     public static bool Handles(string first) =>
-        (first is "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first)) && Enabled;
+        (first is "gen-manifest" or "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first)) && Enabled;
 
     public static int Run(string[] args) => args[0] switch
     {
+        "gen-manifest" => GenManifest.Run(args[1..]),
         "inspect" => Inspect.Run(args[1..]),
         "pack" => Pack.Run(args[1..]),
         var first when first.StartsWith(InitProcess.Option, StringComparison.Ordinal) => InitProcess.Run(args),
