@@ -7,6 +7,8 @@
 #   image        ElfImage.Parse + AppManifest.Parse + ElfLoader.Load into 8 MiB   (AFL++)
 #   manifest     AppManifest.Parse + the guest copy of the manifest                 (AFL++)
 #   genmanifest  GenManifest.Parse (manifest.json) + the C it writes                (AFL++)
+#   bundlespec   Oci.BundleSpec.Parse (an OCI bundle's config.json)                 (AFL++)
+#   imageconfig  Oci.ImageConfig.Parse (/ukvm.json in a container image)            (AFL++)
 #   hypercalls   core/block/net hypercall argument decoding over random guest memory,
 #                against a reference model (in-process random cases, no AFL; the net
 #                device on a tap in a private network namespace when run as root)
@@ -24,8 +26,8 @@ root=$PWD
 target=${1:-}
 seconds=${2:-}
 case "$target" in
-  image|manifest|genmanifest|hypercalls) ;;
-  *) echo "usage: tests/fuzz/run.sh image|manifest|genmanifest|hypercalls SECONDS" >&2; exit 2 ;;
+  image|manifest|genmanifest|bundlespec|imageconfig|hypercalls) ;;
+  *) echo "usage: tests/fuzz/run.sh image|manifest|genmanifest|bundlespec|imageconfig|hypercalls SECONDS" >&2; exit 2 ;;
 esac
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "run.sh: SECONDS must be a whole number" >&2; exit 2; }
 
@@ -104,13 +106,21 @@ case "$target" in
     printf '{"type":"solo5.manifest","version":1,"devices":[]}' >"$seeds/empty.json"
     printf '{"type":"solo5.manifest","version":1,"devices":[{"name":"a","type":"BLOCK_BASIC"},{"name":"b2","type":"NET_BASIC"}]}' >"$seeds/two.json"
     ;;
+  bundlespec)
+    printf '%s' '{"ociVersion":"1.0.2","process":{"terminal":false,"args":["/unikernel/k.hvt","a","b c"],"cwd":"/"},"root":{"path":"rootfs","readonly":true},"mounts":[{"destination":"/data","source":"/srv/d","type":"bind","options":["rbind","ro"]}],"annotations":{"ukvm.mem":"32","n":"1"},"linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/proc/42/ns/net"}]}}' >"$seeds/full.json"
+    printf '%s' '{"ociVersion":"1.0.2","process":{"args":["/k.hvt"]},"root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"network"}]}}' >"$seeds/small.json"
+    ;;
+  imageconfig)
+    printf '%s' '{"type":"ukvm.image","version":1,"kernel":"/unikernel/k.hvt","mem":32,"args":["--port=80"],"block":{"storage":{"path":"/data/disk.img","readOnly":true}},"netArgs":["{addr}"]}' >"$seeds/full.json"
+    printf '%s' '{"kernel":"/k.hvt"}' >"$seeds/small.json"
+    ;;
 esac
 # Different seeds with the same contents only slow AFL down.
 echo "run.sh: $(ls "$seeds" | wc -l) seeds ($(du -sb "$seeds" | cut -f1) bytes)"
 
 # --- Run ---------------------------------------------------------------------------------------
 dict=()
-[ "$target" = genmanifest ] && dict=(-x tests/fuzz/json.dict)
+case "$target" in genmanifest|bundlespec|imageconfig) dict=(-x tests/fuzz/json.dict) ;; esac
 rm -rf "$work/findings"
 echo "run.sh: afl-fuzz for $seconds s"
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \

@@ -28,7 +28,7 @@ public static class FuzzTargets
         public InvariantException(string message) : base(message) { }
     }
 
-    public static readonly string[] Names = { "image", "manifest", "genmanifest" };
+    public static readonly string[] Names = { "image", "manifest", "genmanifest", "bundlespec", "imageconfig" };
 
     /// <summary>Runs target <paramref name="name"/> on <paramref name="input"/>.</summary>
     public static void Run(string name, ReadOnlySpan<byte> input)
@@ -38,6 +38,8 @@ public static class FuzzTargets
             case "image": Image(input); break;
             case "manifest": Manifest(input); break;
             case "genmanifest": GenManifestJson(input); break;
+            case "bundlespec": BundleSpecJson(input); break;
+            case "imageconfig": ImageConfigJson(input); break;
             default: throw new ArgumentException($"unknown fuzz target '{name}'");
         }
     }
@@ -141,11 +143,12 @@ public static class FuzzTargets
     /// </summary>
     public static void GenManifestJson(ReadOnlySpan<byte> bytes)
     {
-        // File.ReadAllText: UTF-8 with replacement characters, a BOM dropped.
-        string json = new System.IO.StreamReader(new System.IO.MemoryStream(bytes.ToArray()), Encoding.UTF8, true).ReadToEnd();
+        string json = Text(bytes);
         List<(string Name, DeviceType Type)> devices;
         try { devices = GenManifest.Parse(json, "fuzz.json"); }
         catch (MonitorException) { return; }
+        // What GenManifest.Run does with a JSON string holding a lone surrogate escape (one line).
+        catch (InvalidOperationException) { return; }
         Check(devices.Count <= AppManifest.MaxEntries - 1, $"{devices.Count} devices accepted");
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, type) in devices)
@@ -157,6 +160,24 @@ public static class FuzzTargets
         string c = GenManifest.ToC(devices, "fuzz*/.json");
         Check(c.IndexOf("*/", StringComparison.Ordinal) == c.LastIndexOf("*/", StringComparison.Ordinal),
             "the file name ends the C comment early");
+    }
+
+    /// <summary>Bytes as File.ReadAllText reads them: UTF-8 with replacement characters, a BOM dropped.</summary>
+    private static string Text(ReadOnlySpan<byte> bytes) =>
+        new System.IO.StreamReader(new System.IO.MemoryStream(bytes.ToArray()), Encoding.UTF8, true).ReadToEnd();
+
+    /// <summary>An OCI bundle's config.json (ukvm as a container runtime: the bundle is the caller's, hostile).</summary>
+    public static void BundleSpecJson(ReadOnlySpan<byte> bytes)
+    {
+        try { global::Ukvm.Oci.BundleSpec.Parse(Text(bytes), "/bundle"); }
+        catch (MonitorException) { }
+    }
+
+    /// <summary>/ukvm.json inside a container image (the image's author is hostile).</summary>
+    public static void ImageConfigJson(ReadOnlySpan<byte> bytes)
+    {
+        try { global::Ukvm.Oci.ImageConfig.Parse(Text(bytes), "/ukvm.json"); }
+        catch (MonitorException) { }
     }
 
     private static void Check(bool ok, string what)
