@@ -121,6 +121,10 @@ monitor_cpu_ns() { # CPU time of every monitor (all threads, guest time included
 # --- the network: one bridge, N taps, in one namespace (ip -batch: fast) ---
 echo "density: namespace $ns, bridge and $n taps" >&2
 ip netns add "$ns" || die "ip netns add failed"
+# No IPv6 on the host side: its router solicitations and MLD reports would be
+# multicast to every instance (the guests speak IPv4 only).
+ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+    2>/dev/null || true
 {
     echo "link set lo up"
     echo "link add br0 type bridge"

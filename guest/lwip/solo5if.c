@@ -41,6 +41,7 @@ static err_t solo5if_linkoutput(struct netif *netif, struct pbuf *p)
             return ERR_BUF;
         frame = tx_frame;
     }
+    ukvm_lwip_traffic();
     switch (solo5_net_write(s->handle, frame, len)) {
     case SOLO5_R_OK:
         return ERR_OK;

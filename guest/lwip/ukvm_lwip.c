@@ -145,9 +145,11 @@ unsigned ukvm_lwip_poll(solo5_time_t deadline)
     solo5_handle_set_t ready = 0;
     solo5_yield(until, &ready);
 
+    /* Timers first: after an idle sleep this runs the ARP ticks slept through
+     * (timers.c), so that the frames see the cache as a steady tick leaves it. */
+    sys_check_timeouts();
     unsigned n = 0;
     if (started && (ready & (1ULL << the_if.handle)) != 0)
         n = solo5if_input(&the_netif, 256);
-    sys_check_timeouts();
     return n;
 }

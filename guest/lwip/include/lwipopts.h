@@ -16,12 +16,14 @@
 #define NO_SYS                      1
 #define SYS_LIGHTWEIGHT_PROT        0
 #define LWIP_TIMERS                 1
+/* Our timers (timers.c): the same ticks, but none while idle. */
+#define LWIP_TIMERS_CUSTOM          1
 #define LWIP_SOCKET                 0
 #define LWIP_NETCONN                0
 #define LWIP_NETIF_API              0
 
 /* Protocols. No IPv6, no DHCP/AutoIP/IGMP/DNS; no fragmentation or reassembly
- * (no 1 s reassembly timer: an idle unikernel wakes only for ARP's 5 s one). */
+ * (no reassembly timer). */
 #define LWIP_IPV4                   1
 #define LWIP_IPV6                   0
 #define LWIP_ARP                    1
@@ -53,8 +55,6 @@
 #define MEMP_NUM_TCP_PCB_LISTEN     4
 #define MEMP_NUM_TCP_SEG            1024
 #define MEMP_NUM_ARP_QUEUE          64
-/* lwIP's own timers (TCP, ARP) and a few for applications (sys_timeout). */
-#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 #define PBUF_POOL_SIZE              64
 /* One pool pbuf holds a whole frame (MTU 1500 + 14-byte Ethernet header). */
 #define PBUF_POOL_BUFSIZE           1536

@@ -61,4 +61,9 @@ err_t solo5if_init(struct netif *netif);
 /* Reads and passes to netif->input every frame waiting (at most (max)). */
 unsigned solo5if_input(struct netif *netif, unsigned max);
 
+/* timers.c: the driver reports each frame it sends (which keeps the ARP
+ * timer ticking for a while: an ARP request may be pending; with nothing sent
+ * lately and no TCP connections, lwIP's timers stop until the next frame). */
+void ukvm_lwip_traffic(void);
+
 #endif

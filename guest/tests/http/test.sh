@@ -53,6 +53,8 @@ raw() {
 }
 
 ip netns add "$ns" || { echo "FAIL setup (ip netns add)"; exit 1; }
+ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+  2>/dev/null || true # IPv4 only: no router solicitations to the guest
 ip -n "$ns" link set lo up &&
   ip -n "$ns" tuntap add dev tap0 mode tap &&
   ip -n "$ns" link set tap0 up &&
