@@ -6,11 +6,13 @@
 #            emulated arm64 machine (QEMU; needs no host KVM)
 #   containers  tests/containers/run.sh: containerd + the runc shim + CRI driving ukvm as an OCI
 #            runtime (a packed image, ctr run, a pod whose unikernel answers on the pod's IP)
+#   http     guest/tests/http/test.sh: the lwIP HTTP unikernel in a private namespace (curl:
+#            pages, errors, keep-alive, 50 concurrent clients, reset and half-open connections)
 #   more suites register below as scripts that end with "NAME: N passed, N failed".
 # TEST_SUITES="xunit aarch64" selects suites (default: all). Options are passed to build.sh.
 set -uo pipefail
 cd "$(dirname "$0")"
-suites=${TEST_SUITES:-"xunit aarch64 containers"}
+suites=${TEST_SUITES:-"xunit aarch64 containers http"}
 mkdir -p out
 ./build.sh --modules block --seccomp-selftest "$@" || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 if [ ! -c /dev/kvm ]; then
@@ -66,6 +68,7 @@ for suite in $suites; do
       if ./build.sh --arch aarch64 "$@"; then run_script aarch64 tests/aarch64/run.sh --no-build
       else add aarch64 0 1 0; fi ;;
     containers) run_script containers tests/containers/run.sh --no-build ;;
+    http) run_script http guest/tests/http/test.sh out/ukvm out/guest/x86_64/http.hvt ;;
     *) echo "test.sh: unknown suite $suite"; add "$suite" 0 1 0 ;;
   esac
 done
