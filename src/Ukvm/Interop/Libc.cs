@@ -95,6 +95,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)]
     public static partial int getppid();
 
+    public const int EFD_CLOEXEC = 0x80000;
+
+    /// <summary>eventfd(2): a counter descriptor (the net ring's kick, registered with KVM_IOEVENTFD).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    /// <summary>_exit(2) (exit_group): ends every thread at once, from any thread, running nothing else.</summary>
+    [LibraryImport(Lib, EntryPoint = "_exit")]
+    public static partial void _exit(int status);
+
     [LibraryImport(Lib, EntryPoint = "strerror")]
     private static partial byte* strerror_native(int errnum);
 

@@ -27,6 +27,9 @@ internal static class KvmIoctl
     public const int ARM_VCPU_PSCI_0_2 = 2;
     public const nuint ENABLE_CAP = 0x4068AEA3;              // _IOW(0xAE, 0xa3, struct kvm_enable_cap)
     public const int CAP_ARM_NISV_TO_USER = 177;
+    public const nuint IOEVENTFD = 0x4040AE79;               // _IOW(0xAE, 0x79, struct kvm_ioeventfd), 64 bytes
+    public const uint IOEVENTFD_FLAG_PIO = 1 << 1;           // kvm_ioeventfd_flag_nr_pio
+    public const int CAP_IOEVENTFD = 36;
 
     public const int API_VERSION = 12;
     public const int CAP_GET_TSC_KHZ = 61;

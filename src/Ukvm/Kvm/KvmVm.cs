@@ -48,6 +48,23 @@ internal sealed unsafe class KvmVm : System.IDisposable
     }
 
     /// <summary>
+    /// KVM_IOEVENTFD: a guest write of <paramref name="length"/> bytes to port (or MMIO address)
+    /// <paramref name="address"/> signals eventfd <paramref name="eventFd"/> inside the kernel, with
+    /// no exit to the monitor. Any value matches (no datamatch). Returns 0 or the errno.
+    /// struct kvm_ioeventfd { u64 datamatch; u64 addr; u32 len; s32 fd; u32 flags; u8 pad[36]; }.
+    /// </summary>
+    public int TryAddIoEventFd(ulong address, uint length, int eventFd, bool pio)
+    {
+        byte* ev = stackalloc byte[64];
+        new System.Span<byte>(ev, 64).Clear();
+        *(ulong*)(ev + 8) = address;
+        *(uint*)(ev + 16) = length;
+        *(int*)(ev + 20) = eventFd;
+        *(uint*)(ev + 24) = pio ? KvmIoctl.IOEVENTFD_FLAG_PIO : 0;
+        return Libc.ioctl(Handle, KvmIoctl.IOEVENTFD, ev) < 0 ? Libc.Errno : 0;
+    }
+
+    /// <summary>
     /// AArch64: KVM_ARM_PREFERRED_TARGET, the struct kvm_vcpu_init (u32 target, u32 features[7])
     /// for this host's CPU.
     /// </summary>
