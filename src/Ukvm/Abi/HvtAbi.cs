@@ -43,6 +43,8 @@ internal static class HvtAbi
     public const int BootMemSize = 0, BootKernelEnd = 8, BootCpuCycleFreq = 16, BootCmdline = 24, BootMft = 32,
         BootHostFeatures = 40, BootGuestFeatures = 44, BootNetRing = 48;
 
+    /// <summary>Solo5's ring-I/O extension (HVT_FEATURE_RING_IO): a shared ring for network I/O at boot info net_ring.</summary>
+    public const uint FeatureRingIo = 1u << 0;
     /// <summary>ukvm's own host feature: the guest may run its application at CPL3 / EL0.</summary>
     public const uint FeatureUserMode = 1u << 31;
 

@@ -36,6 +36,20 @@ internal interface IArchBackend
     /// <summary>Boot info host_features this backend offers.</summary>
     uint HostFeatures { get; }
 
+    /// <summary>
+    /// Guest physical address of the area set aside for Solo5's network ring (in the monitor's
+    /// low area, page-aligned), or 0 where the ring is not offered.
+    /// </summary>
+    ulong NetRingAddress { get; }
+    /// <summary>Bytes set aside at <see cref="NetRingAddress"/> (a whole number of pages).</summary>
+    ulong NetRingSpace { get; }
+
+    /// <summary>
+    /// Makes the first <paramref name="length"/> bytes (rounded up to pages) of the net ring area
+    /// read-write for the guest: they are read-only in the page tables until the ring is offered.
+    /// </summary>
+    void ShareNetRing(GuestMemory memory, ulong length);
+
     /// <summary>Writes page tables (with each image page's rights) and descriptor tables into guest memory.</summary>
     void SetupMemory(GuestMemory memory, PagePermissions image);
 

@@ -11,6 +11,12 @@ internal sealed class PollSet
 
     public int Count => _entries.Count;
 
+    /// <summary>Called as a wait begins (the net ring's entries are consumed first).</summary>
+    public event Action? Waiting;
+
+    /// <summary>Called when a wait ends with input ready, before the guest runs again (the net ring wakes its consumer).</summary>
+    public event Action? InputReady;
+
     /// <summary>Adds a descriptor that reports readiness for manifest entry <paramref name="handle"/>.</summary>
     public void Add(FdHandle fd, int handle) => _entries.Add((fd, handle));
 
@@ -21,6 +27,7 @@ internal sealed class PollSet
     /// </summary>
     public unsafe ulong Wait(ulong timeoutNs)
     {
+        Waiting?.Invoke();
         var ts = new Libc.Timespec
         {
             tv_sec = (long)Math.Min(timeoutNs / 1_000_000_000UL, long.MaxValue),
@@ -44,6 +51,8 @@ internal sealed class PollSet
         for (int i = 0; i < n && rc > 0; i++)
             if ((fds[i].revents & readyEvents) != 0)
                 ready |= 1UL << _entries[i].Handle;
+        if (ready != 0)
+            InputReady?.Invoke();
         return ready;
     }
 }

@@ -32,8 +32,10 @@ internal static class BootInfo
         return bytes;
     }
 
+    /// <param name="hostFeatures">host_features bits offered by modules, beyond the architecture's own.</param>
+    /// <param name="netRing">net_ring: the network ring's guest physical address, 0 if none.</param>
     public static void Write(GuestMemory memory, IArchBackend arch, ulong kernelEnd, ulong cpuCycleFreq,
-        AppManifest manifest, byte[] cmdline)
+        AppManifest manifest, byte[] cmdline, uint hostFeatures = 0, ulong netRing = 0)
     {
         var bi = memory.Bytes(arch.BootInfoAddress, HvtAbi.BootInfoSize, "boot info");
         bi.Clear();
@@ -42,7 +44,8 @@ internal static class BootInfo
         BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootCpuCycleFreq..], cpuCycleFreq);
         BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootCmdline..], arch.CmdlineAddress);
         BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootMft..], arch.ManifestAddress);
-        BinaryPrimitives.WriteUInt32LittleEndian(bi[HvtAbi.BootHostFeatures..], arch.HostFeatures);
+        BinaryPrimitives.WriteUInt32LittleEndian(bi[HvtAbi.BootHostFeatures..], arch.HostFeatures | hostFeatures);
+        BinaryPrimitives.WriteUInt64LittleEndian(bi[HvtAbi.BootNetRing..], netRing);
         manifest.WriteGuestCopy(memory.Bytes(arch.ManifestAddress, (ulong)manifest.Size, "manifest"));
         var line = memory.Bytes(arch.CmdlineAddress, HvtAbi.CmdlineSize, "command line");
         line.Clear();

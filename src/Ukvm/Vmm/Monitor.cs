@@ -41,10 +41,11 @@ internal static class Monitor
 
         vm.MapMemory(memory);
         using var vcpu = vm.CreateVcpu(0);
-        var context = new MonitorContext
+        // Disposed before the vCPU and memory: it stops what modules started (the net ring's thread).
+        using var context = new MonitorContext
         {
             Memory = memory, Manifest = manifest, Hypercalls = new HypercallTable(),
-            Syscalls = RunLoopPolicy.Base(vcpu.Handle.Fd),
+            Syscalls = RunLoopPolicy.Base(vcpu.Handle.Fd), Vm = vm, Arch = arch,
         };
         foreach (var m in modules)
             m.Setup(context);
@@ -55,7 +56,7 @@ internal static class Monitor
                     ModuleRegistry.AttachHint(device));
 
         ulong cycleFreq = arch.SetupVcpu(vm, vcpu, memory, image.Entry);
-        BootInfo.Write(memory, arch, kernelEnd, cycleFreq, manifest, cmdline);
+        BootInfo.Write(memory, arch, kernelEnd, cycleFreq, manifest, cmdline, context.HostFeatures, context.NetRing);
         // The low area is read-only through the guest's page tables; the monitor refuses to write
         // there too. Not a read-only slot: the CPU sets accessed bits in the page tables there.
         memory.MarkReadOnly(0, arch.LowEnd, forGuest: false);

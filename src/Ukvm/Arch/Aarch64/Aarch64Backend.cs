@@ -23,6 +23,14 @@ internal sealed class Aarch64Backend : IArchBackend
     /// <summary>User mode is a workaround for x86 PVM hosts; AArch64 guests run at EL1.</summary>
     public uint HostFeatures => 0;
 
+    /// <summary>
+    /// No net ring on AArch64: Solo5 kicks it with a store to 0x100000100, which ukvm's own vector
+    /// table already uses to report early exceptions (0x100000100 + 8 * vector).
+    /// </summary>
+    public ulong NetRingAddress => 0;
+    public ulong NetRingSpace => 0;
+    public void ShareNetRing(GuestMemory memory, ulong length) => throw new NotSupportedException("no net ring on aarch64");
+
     public void SetupMemory(GuestMemory memory, PagePermissions image)
     {
         var low = memory.Bytes(0, Layout.LowEnd, "low memory");

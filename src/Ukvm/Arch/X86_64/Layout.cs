@@ -19,6 +19,13 @@ internal static class Layout
     /// <summary>The manifest copy follows the 56-byte boot info.</summary>
     public const ulong Manifest = BootInfo + Abi.HvtAbi.BootInfoSize;
     public const ulong Cmdline = 0x8000;
+    /// <summary>
+    /// Solo5's network ring (HVT_FEATURE_RING_IO), when offered: 64 KiB set aside in the low area,
+    /// read-write for the guest only then. Not at the end of memory (as solo5-hvt does): the guest
+    /// keeps all of its memory and mem_size, and no hypercall can make the monitor write there.
+    /// </summary>
+    public const ulong NetRing = 0x10000;
+    public const ulong NetRingSpace = 0x10000;
     /// <summary>End of the monitor's low area.</summary>
     public const ulong LowEnd = Abi.HvtAbi.GuestMinBase;
 

@@ -54,6 +54,19 @@ internal static class PageTables
         }
     }
 
+    /// <summary>
+    /// Makes the 4 KiB pages [<paramref name="gpa"/>, + <paramref name="length"/>) of the low area
+    /// writable, still never executable (the net ring, once offered). Page-aligned, inside the low
+    /// area, above page 0.
+    /// </summary>
+    public static void AllowGuestWrites(Span<byte> low, ulong gpa, ulong length)
+    {
+        if (gpa % 0x1000 != 0 || length % 0x1000 != 0 || gpa == 0 || gpa > Layout.LowEnd || length > Layout.LowEnd - gpa)
+            throw new ArgumentOutOfRangeException(nameof(gpa));
+        for (ulong addr = gpa; addr < gpa + length; addr += 0x1000)
+            Set(low, Layout.Pt, addr / 0x1000, addr | Present | Writable | User | NoExecute);
+    }
+
     private static void Set(Span<byte> low, ulong table, ulong index, ulong entry) =>
         BinaryPrimitives.WriteUInt64LittleEndian(low[(int)(table + index * 8)..], entry);
 }

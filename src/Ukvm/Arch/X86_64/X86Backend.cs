@@ -29,6 +29,17 @@ internal sealed class X86Backend : IArchBackend
     public ulong LowEnd => Layout.LowEnd;
     public uint HostFeatures => HvtAbi.FeatureUserMode;
 
+    public ulong NetRingAddress => Layout.NetRing;
+    public ulong NetRingSpace => Layout.NetRingSpace;
+
+    public void ShareNetRing(GuestMemory memory, ulong length)
+    {
+        if (length == 0 || length > Layout.NetRingSpace)
+            throw new ArgumentOutOfRangeException(nameof(length));
+        PageTables.AllowGuestWrites(memory.Bytes(0, Layout.LowEnd, "low memory"), Layout.NetRing,
+            (length + GuestMemory.PageSize - 1) / GuestMemory.PageSize * GuestMemory.PageSize);
+    }
+
     public void SetupMemory(GuestMemory memory, PagePermissions image)
     {
         var low = memory.Bytes(0, Layout.LowEnd, "low memory");

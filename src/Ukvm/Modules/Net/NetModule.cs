@@ -12,9 +12,10 @@ namespace Ukvm.Modules.Net;
 /// <summary>
 /// Network devices on host tap interfaces: --net:NAME=TAP, --net-mac:NAME=MAC. NET_WRITE sends one
 /// Ethernet frame, NET_READ receives one without blocking (AGAIN when none waits); POLL reports
-/// which taps have frames.
+/// which taps have frames. Where the architecture has a place for it, the same reads and writes
+/// are also offered through Solo5's shared ring (<see cref="NetRing"/>, --net-ring=off to not).
 /// </summary>
-internal sealed unsafe class NetModule : IModule
+internal sealed unsafe class NetModule : IModule, INetRingPort
 {
     public const ushort Mtu = 1500;
     /// <summary>Ethernet header bytes a frame carries beyond the MTU (SOLO5_NET_HLEN).</summary>
@@ -24,6 +25,7 @@ internal sealed unsafe class NetModule : IModule
     private readonly DeviceOptions _mac = new("--net-mac:");
     private readonly TapDevice?[] _taps = new TapDevice?[AppManifest.MaxEntries];
     private GuestMemory _memory = null!;
+    private bool _ringOffered = true;
 
     public string Name => "net";
 
@@ -31,9 +33,23 @@ internal sealed unsafe class NetModule : IModule
     {
         "--net:NAME=TAP                   attach existing tap interface TAP as network device NAME",
         "--net-mac:NAME=MAC               guest MAC address of NAME (default: random, locally administered)",
+        "--net-ring=on|off                offer Solo5's shared network ring (HVT_FEATURE_RING_IO) (default: on)",
     };
 
-    public bool TryHandleOption(string arg) => _attach.TryAdd(arg) || _mac.TryAdd(arg);
+    public bool TryHandleOption(string arg)
+    {
+        if (arg.StartsWith("--net-ring=", StringComparison.Ordinal))
+        {
+            _ringOffered = arg["--net-ring=".Length..] switch
+            {
+                "on" => true,
+                "off" => false,
+                _ => throw new MonitorException($"malformed option '{arg}': expected --net-ring=on or --net-ring=off"),
+            };
+            return true;
+        }
+        return _attach.TryAdd(arg) || _mac.TryAdd(arg);
+    }
 
     public void Setup(MonitorContext context)
     {
@@ -53,6 +69,70 @@ internal sealed unsafe class NetModule : IModule
         {
             context.Hypercalls.Register(HvtAbi.NetWrite, Write);
             context.Hypercalls.Register(HvtAbi.NetRead, Read);
+            if (_ringOffered)
+                OfferRing(context);
+        }
+    }
+
+    /// <summary>
+    /// Sets up the ring where the architecture has room for it: an eventfd that KVM signals when
+    /// the guest writes the kick port, the I/O thread that consumes the ring, and the boot info
+    /// fields that offer it. Without ioeventfd support the guest simply gets no offer.
+    /// </summary>
+    private void OfferRing(MonitorContext context)
+    {
+        ulong gpa = context.Arch?.NetRingAddress ?? 0;
+        var vm = context.Vm;
+        if (gpa == 0 || vm is null || context.Arch!.NetRingSpace < NetRing.Size)
+            return;
+        if (vm.System.CheckExtension(Kvm.KvmIoctl.CAP_IOEVENTFD) <= 0)
+        {
+            Log.Warning("KVM has no ioeventfd (KVM_CAP_IOEVENTFD): the network ring is not offered");
+            return;
+        }
+        int efd = Libc.eventfd(0, Libc.EFD_CLOEXEC);
+        if (efd < 0)
+            throw MonitorException.FromErrno("eventfd for the network ring", Libc.Errno);
+        var eventFd = new FdHandle(efd);
+        int errno = vm.TryAddIoEventFd(NetRing.KickPort, 4, efd, pio: true);
+        if (errno != 0)
+        {
+            eventFd.Dispose();
+            Log.Warning($"KVM_IOEVENTFD failed ({Libc.StrError(errno)}): the network ring is not offered");
+            return;
+        }
+        context.Arch.ShareNetRing(_memory, NetRing.Size);
+        var ring = new NetRing(_memory, gpa, this);
+        var worker = new NetRingWorker(ring, eventFd);
+        worker.Start();
+        context.AtExit(worker);
+        context.Poll.Waiting += worker.Drain;
+        context.Poll.InputReady += worker.Nudge;
+        context.Syscalls.AllowReadWrite(efd); // the thread's read, the run loop's wake-ups
+        context.HostFeatures |= HvtAbi.FeatureRingIo;
+        context.NetRing = gpa;
+    }
+
+    bool INetRingPort.IsAttached(uint handle) => handle < (uint)_taps.Length && _taps[handle] is not null;
+
+    void INetRingPort.Send(uint handle, ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* p = frame)
+        {
+            nint n;
+            do n = Libc.write(_taps[handle]!.Fd.Fd, p, (nuint)frame.Length); while (n < 0 && Libc.Errno == Libc.EINTR);
+        }
+    }
+
+    int INetRingPort.Receive(uint handle, Span<byte> buffer, out int length)
+    {
+        length = 0;
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            do n = Libc.read(_taps[handle]!.Fd.Fd, p, (nuint)buffer.Length); while (n < 0 && Libc.Errno == Libc.EINTR);
+            if (n > 0) { length = (int)n; return HvtAbi.ResultOk; }
+            return n < 0 && Libc.Errno == Libc.EAGAIN ? HvtAbi.ResultAgain : HvtAbi.ResultUnspecified;
         }
     }
 
