@@ -48,6 +48,11 @@ const struct mft_entry *ukvm_mft_by_index(solo5_handle_t index, mft_type_t type)
 /* Marks a device acquired; false if it already was. */
 bool ukvm_mft_acquire(unsigned index);
 
+/* net.c: takes the network ring (hvt_ring.h) if the monitor offers one. */
+void ukvm_net_init(const struct hvt_boot_info *bi);
+/* solo5_yield(): true (and *ready_set) if frames came through the ring. */
+bool ukvm_net_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set);
+
 /* ARCH/trap.c: prints the register dump of a fatal trap, halts with 255. */
 void ukvm_trap_report(struct ukvm_trap_frame *frame) __attribute__((noreturn));
 

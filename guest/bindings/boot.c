@@ -87,6 +87,7 @@ void ukvm_boot(const struct hvt_boot_info *bi)
     ukvm_time_init(bi->cpu_cycle_freq);
     ukvm_mft_init((const struct mft *)bi->mft);
     start_info.cmdline = cmdline_parse(bi->cmdline);
+    ukvm_net_init(bi);
 
     uintptr_t heap_start = ALIGN_UP((uintptr_t)_end, PAGE_SIZE);
     if (bi->kernel_end > heap_start)

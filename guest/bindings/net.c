@@ -1,14 +1,233 @@
 /*
- * net.c: network devices over the NET_READ / NET_WRITE hypercalls.
+ * net.c: network devices over the NET_READ / NET_WRITE hypercalls, or over
+ * Solo5's shared ring (hvt_ring.h) when the monitor offers one.
+ *
+ * With the ring, a write copies the frame into one of RING_BUFS buffers and
+ * returns at once (the monitor's I/O thread sends it); a read puts an entry in
+ * the ring and waits, spinning, for its commit. Neither leaves the guest,
+ * unless the I/O thread sleeps and must be kicked (an eventfd write inside
+ * KVM, not an exit to the monitor). Frames the ring cannot carry (shorter than
+ * an Ethernet header, larger than a buffer) go by hypercall, so the results
+ * are the same either way.
+ *
+ * A wait on the ring (for a commit, or for a free buffer) spins as long as the
+ * I/O thread makes progress (ent_head moves); after RING_SPIN_NS without any,
+ * it exits to the monitor with a zero-timeout POLL, again and again: ukvm
+ * consumes the ring itself when the guest exits to POLL, so a guest never
+ * waits long for an I/O thread that another process keeps off the CPU.
+ * (Under a monitor that does not, the exits only slow the spin down.)
  */
 #include <string.h>
 
 #include "bindings.h"
+#include "hvt_ring.h"
+
+/*
+ * Write buffers: at most RING_BUFS writes wait in the ring (reads never wait
+ * there: each one is done before the call returns), in the buffers before
+ * ring_cursor, which starts over at 0 whenever the ring is empty: a guest that
+ * sends little touches few of them. Enough for a TCP window of full frames;
+ * 192 KiB of .bss.
+ */
+#define RING_BUFS 128
+#define RING_BUF_SIZE 1536
+
+static struct hvt_ring *ring;
+static uint32_t ring_tail;  /* our ent_tail */
+static uint32_t ring_chead; /* our com_head */
+static uint32_t ring_id;
+static uint32_t ring_cursor;
+static uint8_t ring_bufs[RING_BUFS][RING_BUF_SIZE] __attribute__((aligned(64)));
+
+_Static_assert(RING_BUFS < HVT_RING_SLOTS, "a read entry must always fit");
+
+#define RING_SPIN_NS 20000
+
+/*
+ * A kick is an exit (under PVM, from CPL3, as costly as a hypercall): when the
+ * I/O thread has said it sleeps, give it KICK_GRACE_NS to show it is up after
+ * all (ukvm wakes it when POLL returns with input) before kicking.
+ */
+#define KICK_GRACE_NS 10000
+
+/*
+ * solo5_yield() with the ring: while frames have been arriving (one in the
+ * last HOT_NS), first look for more through the ring for up to YIELD_SPIN_NS,
+ * and sleep in POLL (an exit) only if none comes. A frame found that way waits
+ * in its device's stash for the next solo5_net_read(). Only while the I/O
+ * thread is up: a read would otherwise cost a kick.
+ */
+#define HOT_NS 2000000
+#define YIELD_SPIN_NS 100000
+#define MAX_POLLED 8
+#define STASH_SIZE RING_BUF_SIZE
+
+static unsigned npolled;
+static solo5_handle_t polled[MAX_POLLED];
+static size_t stash_len[MAX_POLLED]; /* 0: empty */
+static uint8_t stash[MAX_POLLED][STASH_SIZE] __attribute__((aligned(64)));
+static solo5_time_t hot_until;
+
+struct ring_wait {
+    bool timing;
+    uint32_t head; /* ent_head when the clock started */
+    solo5_time_t since;
+};
+
+/* One turn of a wait loop: see the top of this file. */
+static void ring_stall(struct ring_wait *w)
+{
+    hvt_cpu_relax();
+    solo5_time_t now = solo5_clock_monotonic();
+    uint32_t head = ring->ent_head;
+    if (!w->timing || head != w->head) {
+        w->timing = true;
+        w->head = head;
+        w->since = now;
+    } else if (now - w->since >= RING_SPIN_NS) {
+        volatile struct hvt_hc_poll p;
+        p.timeout_nsecs = 0;
+        p.ready_set = 0;
+        p.ret = 0;
+        hvt_do_hypercall(HVT_HYPERCALL_POLL, &p);
+    }
+}
+
+void ukvm_net_init(const struct hvt_boot_info *bi)
+{
+    ring = NULL;
+    /* A plain hvt ABI v2 boot info ends at 40 bytes: the manifest follows. */
+    if ((uintptr_t)bi->mft == (uintptr_t)bi + HVT_BOOT_INFO_V2_SIZE)
+        return;
+    if (!(bi->host_features & HVT_FEATURE_RING_IO) || bi->net_ring == 0)
+        return;
+    uint64_t start = bi->net_ring, end = start + sizeof(struct hvt_ring);
+    /* Page-aligned, and clear of the image, heap and stack. */
+    if (start % PAGE_SIZE != 0 || end < start ||
+        !(end <= HVT_GUEST_MIN_BASE || start >= bi->mem_size))
+        return;
+    ring = (struct hvt_ring *)(uintptr_t)start;
+    ring_tail = ring->ent_tail;
+    ring_chead = ring->com_head;
+    ukvm_log(LOG_DEBUG, "Solo5: net: shared ring at 0x%lx\n", (unsigned long)start);
+}
 
 static solo5_result_t to_result(int ret)
 {
     return (ret >= SOLO5_R_OK && ret <= SOLO5_R_EUNSPEC) ? (solo5_result_t)ret
                                                          : SOLO5_R_EUNSPEC;
+}
+
+/* Publishes the entry at ring_tail; kicks the I/O thread if it sleeps. */
+static void ring_submit(void)
+{
+    hvt_wmb();
+    ring->ent_tail = ++ring_tail;
+    hvt_mb(); /* the store above before the load below */
+    if (!ring->needs_kick)
+        return;
+    solo5_time_t since = solo5_clock_monotonic();
+    do {
+        hvt_cpu_relax();
+        if (!ring->needs_kick)
+            return;
+    } while (solo5_clock_monotonic() - since < KICK_GRACE_NS);
+    hvt_ring_kick();
+}
+
+static struct hvt_ring_entry *ring_entry(uint32_t op, solo5_handle_t handle,
+                                         uint64_t data, uint32_t len)
+{
+    struct hvt_ring_entry *ent = &ring->entries[ring_tail & HVT_RING_MASK];
+
+    ent->operation = op;
+    ent->handle = (uint32_t)handle;
+    ent->data = data;
+    ent->len = len;
+    ent->id = ring_id++;
+    return ent;
+}
+
+static solo5_result_t ring_write(solo5_handle_t handle, const uint8_t *buf,
+                                 size_t size)
+{
+    /* Wait until the buffer of the write RING_BUFS back has been sent. */
+    struct ring_wait w = { false, 0, 0 };
+    uint32_t head;
+    while (ring_tail - (head = ring->ent_head) >= RING_BUFS)
+        ring_stall(&w);
+    if (head == ring_tail)
+        ring_cursor = 0;
+    uint8_t *copy = ring_bufs[ring_cursor++ % RING_BUFS];
+    memcpy(copy, buf, size);
+    ring_entry(HVT_RING_NET_WRITE, handle, (uintptr_t)copy, (uint32_t)size);
+    ring_submit();
+    return SOLO5_R_OK;
+}
+
+static solo5_result_t ring_read(solo5_handle_t handle, uint8_t *buf,
+                                size_t size, size_t *read_size)
+{
+    uint32_t id = ring_id;
+
+    ring_entry(HVT_RING_NET_READ, handle, (uintptr_t)buf,
+               size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
+    ring_submit();
+    struct ring_wait w = { false, 0, 0 };
+    while (ring->com_tail == ring_chead)
+        ring_stall(&w);
+    hvt_rmb();
+    const struct hvt_ring_commit *c = &ring->commits[ring_chead & HVT_RING_MASK];
+    uint32_t cid = c->id, len = c->len;
+    solo5_result_t res = to_result(c->ret);
+    ring->com_head = ++ring_chead;
+    if (cid != id)
+        return SOLO5_R_EUNSPEC;
+    if (res == SOLO5_R_OK) {
+        if (len > size)
+            return SOLO5_R_EUNSPEC;
+        *read_size = len;
+        hot_until = solo5_clock_monotonic() + HOT_NS;
+    }
+    return res;
+}
+
+static int polled_index(solo5_handle_t handle)
+{
+    for (unsigned i = 0; i < npolled; i++)
+        if (polled[i] == handle)
+            return (int)i;
+    return -1;
+}
+
+bool ukvm_net_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
+{
+    if (ring == NULL || npolled == 0)
+        return false;
+    solo5_handle_set_t ready = 0;
+    for (unsigned i = 0; i < npolled; i++)
+        if (stash_len[i] != 0)
+            ready |= 1ULL << polled[i];
+    solo5_time_t now = solo5_clock_monotonic();
+    if (ready == 0 && now < hot_until) {
+        solo5_time_t end = deadline < now + YIELD_SPIN_NS ? deadline : now + YIELD_SPIN_NS;
+        while (ready == 0 && !ring->needs_kick) {
+            for (unsigned i = 0; i < npolled; i++) {
+                size_t n;
+                if (ring_read(polled[i], stash[i], STASH_SIZE, &n) == SOLO5_R_OK && n != 0) {
+                    stash_len[i] = n;
+                    ready |= 1ULL << polled[i];
+                }
+            }
+            if (solo5_clock_monotonic() >= end)
+                break;
+        }
+    }
+    if (ready == 0)
+        return false;
+    if (ready_set != NULL)
+        *ready_set = ready;
+    return true;
 }
 
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
@@ -26,6 +245,8 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
     *handle = index;
     memcpy(info->mac_address, e->u.net_basic.mac, SOLO5_NET_ALEN);
     info->mtu = e->u.net_basic.mtu;
+    if (npolled < MAX_POLLED && (size_t)info->mtu + SOLO5_NET_HLEN <= STASH_SIZE)
+        polled[npolled++] = index;
     return SOLO5_R_OK;
 }
 
@@ -36,6 +257,8 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
 
     if (e == NULL || size > (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
         return SOLO5_R_EINVAL;
+    if (ring != NULL && size >= SOLO5_NET_HLEN && size <= RING_BUF_SIZE)
+        return ring_write(handle, buf, size);
 
     volatile struct hvt_hc_net_write w;
     w.handle = handle;
@@ -53,6 +276,16 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
 
     if (e == NULL || size < (size_t)e->u.net_basic.mtu + SOLO5_NET_HLEN)
         return SOLO5_R_EINVAL;
+    if (ring != NULL) {
+        int i = polled_index(handle);
+        if (i >= 0 && stash_len[i] != 0) {
+            memcpy(buf, stash[i], stash_len[i]);
+            *read_size = stash_len[i];
+            stash_len[i] = 0;
+            return SOLO5_R_OK;
+        }
+        return ring_read(handle, buf, size, read_size);
+    }
 
     volatile struct hvt_hc_net_read r;
     r.handle = handle;

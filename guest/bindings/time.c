@@ -47,6 +47,10 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
     volatile struct hvt_hc_poll p;
     solo5_time_t now = solo5_clock_monotonic();
 
+    /* With the network ring, frames may come without a POLL (net.c). */
+    if (ukvm_net_yield(deadline, ready_set))
+        return;
+
     /*
      * POLL once even for a deadline in the past (it reports ready devices);
      * poll again if the monitor woke us before the deadline with nothing

@@ -261,8 +261,9 @@ idt_ptr:
 
 /*
  * 64-bit TSS: RSP0 and IST1 = the trap stack; an I/O permission bitmap that
- * allows only ports 0x500-0x50f (the hypercalls). PVM ignores RFLAGS.IOPL,
- * so CPL3 port I/O needs the bitmap.
+ * allows only ports 0x500-0x50f (the hypercalls) and 0x600-0x603 (the network
+ * ring's kick, a 32-bit OUT to 0x600). PVM ignores RFLAGS.IOPL, so CPL3 port
+ * I/O needs the bitmap.
  */
     .balign 16
     .globl _ukvm_tss, _ukvm_tss_end
@@ -279,6 +280,8 @@ _ukvm_tss:
 iomap:
     .fill   0x500 / 8, 1, 0xff      /* ports 0x000-0x4ff: denied */
     .byte   0, 0                    /* ports 0x500-0x50f: allowed */
+    .fill   (0x600 - 0x510) / 8, 1, 0xff /* ports 0x510-0x5ff: denied */
+    .byte   0xf0                    /* ports 0x600-0x603: allowed, 0x604-0x607 denied */
     .byte   0xff                    /* required terminator */
 _ukvm_tss_end:
 
