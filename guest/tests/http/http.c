@@ -15,6 +15,9 @@
  * 400 (and the connection closed). Keep-alive and pipelining as HTTP/1.1 says
  * (HTTP/1.0 only with "Connection: keep-alive").
  *
+ * Connections idle for the timeout are closed, and so are those whose request
+ * is not complete within the timeout of its first byte.
+ *
  * Memory per connection is fixed: one struct conn with a 4 KiB request
  * buffer, from a static pool of MAX_CONNS; a connection beyond that is
  * refused (reset). Unread input beyond the buffer stays in lwIP, which stops
@@ -107,6 +110,7 @@ struct conn {
     bool close_after;    /* close once the response is queued */
     bool responding;     /* a response is being queued */
     u32_t last_active;   /* sys_now() of the last progress */
+    u32_t req_start;     /* sys_now() when the buffered request began */
     struct pbuf *pending; /* received, not yet in buf */
     size_t len;          /* bytes in buf */
     size_t skip;         /* request body bytes still to discard */
@@ -209,6 +213,8 @@ static void conn_feed(struct conn *c)
             size_t room = REQ_MAX - c->len;
             n = c->pending->tot_len < room ? c->pending->tot_len : (u16_t)room;
             pbuf_copy_partial(c->pending, c->buf + c->len, n, 0);
+            if (c->len == 0)
+                c->req_start = sys_now();
             c->len += n;
         }
         tcp_recved(c->pcb, n);
@@ -696,7 +702,10 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
         tcp_abort(pcb);
         return ERR_ABRT;
     }
-    if (sys_now() - c->last_active >= idle_ms) {
+    /* A request must be complete within the idle timeout of its first byte:
+     * a client trickling one byte at a time does not hold a connection. */
+    bool slow_request = !c->responding && c->len > 0 && sys_now() - c->req_start >= idle_ms;
+    if (slow_request || sys_now() - c->last_active >= idle_ms) {
         /* Idle, or a client that stopped reading: close, and abort if a
          * response is stuck (a peer that never opens its window) or the
          * close did not finish. */

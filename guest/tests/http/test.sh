@@ -161,6 +161,15 @@ secs=$(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $start}")
 check "idle half-open connection closed by the server" "rc $rc after ${secs}s" \
   '[ "$rc" = 0 ] && awk "BEGIN {exit !($secs >= $idle - 0.6 && $secs < $idle + 4)}"'
 
+# trickling: one byte a second never completes a request; the server closes it after its
+# idle timeout from the first byte, though bytes keep coming
+start=$(date +%s.%N)
+inns bash -c "exec 3<>/dev/tcp/$ip_guest/80; (cat <&3 >/dev/null; echo closed >$tmp/trickle) &
+  for c in G E T ' ' / ' ' H T T P / 1 . 1 x x x x; do printf %s \"\$c\" >&3 2>/dev/null || break; sleep 1; done; wait" 2>/dev/null
+secs=$(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $start}")
+check "trickling request closed by the server" "after ${secs}s, $(cat "$tmp/trickle" 2>/dev/null || echo open)" \
+  '[ "$(cat "$tmp/trickle" 2>/dev/null)" = closed ] && awk "BEGIN {exit !($secs < $idle + 6)}"'
+
 # /status: the server's own counters; every connection above is closed by now
 out=$(inns curl -sS --max-time 10 "$url/status")
 check "status page" "$(head -n 1 <<<"$out")" 'grep -q "^connections 1 " <<<"$out"'
