@@ -76,6 +76,13 @@ internal sealed class BundleSpec
     /// <summary>Parses a config.json; <paramref name="bundle"/> anchors a relative root.path.</summary>
     public static BundleSpec Parse(string json, string bundle)
     {
+        // A string with a lone surrogate escape makes JsonElement throw InvalidOperationException.
+        try { return ParseDocument(json, bundle); }
+        catch (InvalidOperationException e) { throw Bad($"not valid JSON text ({e.Message})"); }
+    }
+
+    private static BundleSpec ParseDocument(string json, string bundle)
+    {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
         catch (JsonException e) { throw Bad($"not valid JSON ({e.Message})"); }

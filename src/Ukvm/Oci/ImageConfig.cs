@@ -43,6 +43,13 @@ internal sealed class ImageConfig
 
     public static ImageConfig Parse(string json, string origin)
     {
+        // A string with a lone surrogate escape makes JsonElement throw InvalidOperationException.
+        try { return ParseDocument(json, origin); }
+        catch (InvalidOperationException e) { throw Bad(origin, $"not valid JSON text ({e.Message})"); }
+    }
+
+    private static ImageConfig ParseDocument(string json, string origin)
+    {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
         catch (JsonException e) { throw Bad(origin, $"not valid JSON ({e.Message})"); }

@@ -16,16 +16,7 @@ public class FuzzFixtureTests
     /// <summary>Open src bugs, by fixture (TARGET/FILE).</summary>
     private static readonly Dictionary<string, string> Bugs = new()
     {
-        ["bundlespec/bug-surrogate-in-args.json"] = OciSurrogateBug,
-        ["bundlespec/bug-surrogate-in-annotation-key.json"] = OciSurrogateBug,
-        ["imageconfig/bug-surrogate-in-kernel.json"] = OciSurrogateBug,
-        ["imageconfig/bug-surrogate-in-block-name.json"] = OciSurrogateBug,
     };
-
-    private const string OciSurrogateBug =
-        "OCI JSON (config.json, /ukvm.json): a lone surrogate escape (\\udc00, or \\ud800 without its low half) in a " +
-        "key or string makes JsonElement.GetString / property lookup throw InvalidOperationException, not a MonitorException " +
-        "(gen-manifest had the same bug, fixed in GenManifest.Run)";
 
     private static IEnumerable<string> FixtureNames()
     {
