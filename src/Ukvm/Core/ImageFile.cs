@@ -13,7 +13,7 @@ internal sealed unsafe class ImageFile : IDisposable
     /// <summary>Largest image mapped (guest memory is at most 1 GiB anyway).</summary>
     public const long MaxBytes = 1L << 30;
 
-    private readonly byte* _data;
+    private byte* _data;
     private readonly int _length;
 
     private ImageFile(byte* data, int length)
@@ -62,9 +62,13 @@ internal sealed unsafe class ImageFile : IDisposable
         return image;
     }
 
+    /// <summary>Unmaps the copy; safe to call twice (the monitor drops it as soon as the image is loaded).</summary>
     public void Dispose()
     {
         if (_data != null)
+        {
             Libc.munmap(_data, (nuint)_length);
+            _data = null;
+        }
     }
 }

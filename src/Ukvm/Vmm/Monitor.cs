@@ -37,6 +37,7 @@ internal static class Monitor
         using var vm = kvm.CreateVm();
         using var memory = GuestMemory.Allocate(memSize);
         ulong kernelEnd = ElfLoader.Load(image, file.Bytes, memory, HvtAbi.GuestMinBase);
+        file.Dispose(); // the image is in guest memory now: its copy would stay private dirty memory
         arch.SetupMemory(memory, new PagePermissions(image.Segments));
 
         vm.MapMemory(memory);
