@@ -41,7 +41,12 @@ static uint8_t ring_bufs[RING_BUFS][RING_BUF_SIZE] __attribute__((aligned(64)));
 
 _Static_assert(RING_BUFS < HVT_RING_SLOTS, "a read entry must always fit");
 
-#define RING_SPIN_NS 20000
+/*
+ * About what the exit it may save costs under PVM from CPL3 (60-90 us): wait
+ * that long for progress, then pay for the exit (ski rental: never more than
+ * twice the better choice).
+ */
+#define RING_SPIN_NS 60000
 
 /*
  * A kick is an exit (under PVM, from CPL3, as costly as a hypercall): when the
