@@ -79,6 +79,7 @@ internal sealed class BundleSpec
         // A string with a lone surrogate escape makes JsonElement throw InvalidOperationException.
         try { return ParseDocument(json, bundle); }
         catch (InvalidOperationException e) { throw Bad($"not valid JSON text ({e.Message})"); }
+        catch (ArgumentException) { throw Bad("a path in it is not a valid path (a NUL character?)"); }
     }
 
     private static BundleSpec ParseDocument(string json, string bundle)

@@ -16,13 +16,7 @@ public class FuzzFixtureTests
     /// <summary>Open src bugs, by fixture (TARGET/FILE).</summary>
     private static readonly Dictionary<string, string> Bugs = new()
     {
-        ["bundlespec/bug-nul-in-root-path.json"] = NulRootPathBug,
-        ["bundlespec/bug-nul-in-root-path-afl.json"] = NulRootPathBug,
     };
-
-    private const string NulRootPathBug =
-        "OCI config.json: a relative root.path holding a NUL (\\u0000) makes Path.GetFullPath throw ArgumentException " +
-        "in BundleSpec.Parse, not a MonitorException (found by AFL++, tests/fuzz/run.sh bundlespec)";
 
     private static IEnumerable<string> FixtureNames()
     {
