@@ -35,6 +35,46 @@ public class FaultTests
         finally { Directory.Delete(dir); }
     }
 
+    /// <summary>blkbench reading a 1 MiB file over and over, long enough to change the file under it.</summary>
+    private static System.Diagnostics.Process StartReader(string disk)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Monitor)
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--mem=8", $"--block:storage={disk}", Guests.Image("blkbench"), "seqread", "64" })
+            psi.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(psi)!;
+    }
+
+    [SkippableFact]
+    public void ABlockFileTruncatedUnderTheGuestIsAnErrorForTheGuest()
+    {
+        Guests.RequireKvm();
+        using var disk = Guests.Disk(1 << 20);
+        using var p = StartReader(disk.Path);
+        Thread.Sleep(500);
+        File.WriteAllBytes(disk.Path, Array.Empty<byte>()); // truncate to 0 while the guest reads it
+        Assert.True(p.WaitForExit(120_000), "the guest did not end");
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        if (stdout.Contains("SUCCESS")) return; // it finished its 64 MiB before the truncation: nothing to see
+        Assert.True(p.ExitCode == 1, $"status {p.ExitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("EUNSPEC", stdout); // the read past the new end failed, and the guest was told
+        Assert.Equal("", stderr);           // the monitor itself did not fail
+    }
+
+    [SkippableFact]
+    public void ABlockFileRemovedUnderTheGuestKeepsWorking()
+    {
+        Guests.RequireKvm();
+        using var disk = Guests.Disk(1 << 20);
+        using var p = StartReader(disk.Path);
+        Thread.Sleep(500);
+        File.Delete(disk.Path); // the monitor's descriptor keeps the file alive
+        Assert.True(p.WaitForExit(120_000), "the guest did not end");
+        string stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.ExitCode == 0, $"status {p.ExitCode}\n{stdout}\n{p.StandardError.ReadToEnd()}");
+        Assert.Contains("SUCCESS", stdout);
+    }
+
     [SkippableFact]
     public void ATapDeletedUnderTheGuestIsAnErrorForTheGuest()
     {
