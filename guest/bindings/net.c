@@ -4,11 +4,12 @@
  *
  * With the ring, a write copies the frame into one of RING_BUFS buffers and
  * returns at once (the monitor's I/O thread sends it); a read puts an entry in
- * the ring and waits, spinning, for its commit. Neither leaves the guest,
- * unless the I/O thread sleeps and must be kicked (an eventfd write inside
- * KVM, not an exit to the monitor). Frames the ring cannot carry (shorter than
- * an Ethernet header, larger than a buffer) go by hypercall, so the results
- * are the same either way.
+ * the ring and waits, spinning, for its commit. Neither leaves the guest while
+ * the I/O thread is up. When it sleeps and the ring is empty, a read goes by
+ * hypercall (see KICK_GRACE_NS); otherwise a kick wakes it (an eventfd write
+ * inside KVM, not an exit to the monitor). Frames the ring cannot
+ * carry (shorter than an Ethernet header, larger than a buffer) go by
+ * hypercall, so the results are the same either way.
  *
  * A wait on the ring (for a commit, or for a free buffer) spins as long as the
  * I/O thread makes progress (ent_head moves); after RING_SPIN_NS without any,
@@ -49,9 +50,13 @@ _Static_assert(RING_BUFS < HVT_RING_SLOTS, "a read entry must always fit");
 #define RING_SPIN_NS 60000
 
 /*
- * A kick is an exit (under PVM, from CPL3, as costly as a hypercall): when the
- * I/O thread has said it sleeps, give it KICK_GRACE_NS to show it is up after
- * all (ukvm wakes it when POLL returns with input) before kicking.
+ * A kick is an exit (under PVM, from CPL3, as costly as a hypercall), and the
+ * I/O thread it wakes still has to be scheduled before a read's commit comes.
+ * So when the ring is empty and the thread says it sleeps, a read goes by
+ * hypercall instead: the same one exit, done at once (ukvm wakes the thread
+ * when POLL returns with input, for what follows). Writes always go through
+ * the ring, kicking if need be: nothing waits for them, and they keep the
+ * thread up. KICK_GRACE_NS first, for a thread that is waking anyway.
  */
 #define KICK_GRACE_NS 10000
 
@@ -63,7 +68,7 @@ _Static_assert(RING_BUFS < HVT_RING_SLOTS, "a read entry must always fit");
  * thread is up: a read would otherwise cost a kick.
  */
 #define HOT_NS 2000000
-#define YIELD_SPIN_NS 100000
+#define YIELD_SPIN_NS 300000
 #define MAX_POLLED 8
 #define STASH_SIZE RING_BUF_SIZE
 
@@ -123,21 +128,37 @@ static solo5_result_t to_result(int ret)
                                                          : SOLO5_R_EUNSPEC;
 }
 
+/* True if the I/O thread sleeps, and still does KICK_GRACE_NS later. */
+static bool ring_sleeps(void)
+{
+    if (!ring->needs_kick)
+        return false;
+    solo5_time_t since = solo5_clock_monotonic();
+    do {
+        hvt_cpu_relax();
+        if (!ring->needs_kick)
+            return false;
+    } while (solo5_clock_monotonic() - since < KICK_GRACE_NS);
+    return true;
+}
+
+/*
+ * The ring is empty and its I/O thread sleeps: see KICK_GRACE_NS. Never before
+ * the first entry: ukvm wakes the thread for guests that have used the ring.
+ */
+static bool ring_idle(void)
+{
+    return ring_tail != 0 && ring->ent_head == ring_tail && ring_sleeps();
+}
+
 /* Publishes the entry at ring_tail; kicks the I/O thread if it sleeps. */
 static void ring_submit(void)
 {
     hvt_wmb();
     ring->ent_tail = ++ring_tail;
     hvt_mb(); /* the store above before the load below */
-    if (!ring->needs_kick)
-        return;
-    solo5_time_t since = solo5_clock_monotonic();
-    do {
-        hvt_cpu_relax();
-        if (!ring->needs_kick)
-            return;
-    } while (solo5_clock_monotonic() - since < KICK_GRACE_NS);
-    hvt_ring_kick();
+    if (ring_sleeps())
+        hvt_ring_kick();
 }
 
 static struct hvt_ring_entry *ring_entry(uint32_t op, solo5_handle_t handle,
@@ -289,7 +310,8 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
             stash_len[i] = 0;
             return SOLO5_R_OK;
         }
-        return ring_read(handle, buf, size, read_size);
+        if (!ring_idle())
+            return ring_read(handle, buf, size, read_size);
     }
 
     volatile struct hvt_hc_net_read r;

@@ -25,11 +25,12 @@ namespace Ukvm.Modules.Net;
 internal sealed class NetRingWorker : IDisposable
 {
     /// <summary>
-    /// How long the thread spins on an idle ring before it sleeps: about one round trip of a
-    /// busy guest, so that a steady stream of frames never needs a kick (Solo5 spins 4096
-    /// PAUSEs, about 240 us on this project's hosts).
+    /// How long the thread spins on an idle ring before it sleeps: a few round trips of a busy
+    /// guest, so that a steady stream of frames never needs a kick or a wake-up (Solo5 spins
+    /// 4096 PAUSEs, about 240 us on this project's hosts). Measured on them (bench/net-ring.sh):
+    /// 300 us beats 100 us under an ICMP flood.
     /// </summary>
-    public static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // 100 us
+    public static readonly long SpinTicks = Stopwatch.Frequency / 1_000_000 * 300;
 
     private readonly NetRing _ring;
     private readonly FdHandle _eventFd;
