@@ -5,9 +5,9 @@
  * With the ring, a write copies the frame into one of RING_BUFS buffers and
  * returns at once (the monitor's I/O thread sends it); a read puts an entry in
  * the ring and waits, spinning, for its commit. Neither leaves the guest while
- * the I/O thread is up. When it sleeps and the ring is empty, a read goes by
- * hypercall (see KICK_GRACE_NS); otherwise a kick wakes it (an eventfd write
- * inside KVM, not an exit to the monitor). Frames the ring cannot
+ * the I/O thread is up. A read after a quiet spell, or one that finds the
+ * thread asleep, goes by hypercall (see KICK_GRACE_NS); otherwise a kick wakes
+ * the thread (an eventfd write inside KVM, not an exit to the monitor). Frames the ring cannot
  * carry (shorter than an Ethernet header, larger than a buffer) go by
  * hypercall, so the results are the same either way.
  *
@@ -51,12 +51,13 @@ _Static_assert(RING_BUFS < HVT_RING_SLOTS, "a read entry must always fit");
 
 /*
  * A kick is an exit (under PVM, from CPL3, as costly as a hypercall), and the
- * I/O thread it wakes still has to be scheduled before a read's commit comes.
- * So when the ring is empty and the thread says it sleeps, a read goes by
- * hypercall instead: the same one exit, done at once (ukvm wakes the thread
- * when POLL returns with input, for what follows). Writes always go through
- * the ring, kicking if need be: nothing waits for them, and they keep the
- * thread up. KICK_GRACE_NS first, for a thread that is waking anyway.
+ * I/O thread it wakes still has to be scheduled before the commit comes. So a
+ * read goes by hypercall (one exit, done at once) when no frame has come for
+ * HOT_NS (the thread has surely gone to sleep; ukvm wakes it when POLL returns
+ * with input and on the hypercall, for what follows), or when the ring is
+ * empty and the thread says it sleeps, still KICK_GRACE_NS later. Writes go
+ * through the ring, kicking after the same grace if the thread sleeps: nothing
+ * waits for them.
  */
 #define KICK_GRACE_NS 10000
 
@@ -310,7 +311,7 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
             stash_len[i] = 0;
             return SOLO5_R_OK;
         }
-        if (!ring_idle())
+        if (solo5_clock_monotonic() < hot_until && !ring_idle())
             return ring_read(handle, buf, size, read_size);
     }
 
@@ -325,6 +326,7 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
         if (r.len > size)
             return SOLO5_R_EUNSPEC;
         *read_size = r.len;
+        hot_until = solo5_clock_monotonic() + HOT_NS;
     }
     return res;
 }

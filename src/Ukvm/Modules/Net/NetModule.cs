@@ -26,6 +26,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
     private readonly TapDevice?[] _taps = new TapDevice?[AppManifest.MaxEntries];
     private GuestMemory _memory = null!;
     private bool _ringOffered = true;
+    private NetRingWorker? _ringWorker;
 
     public string Name => "net";
 
@@ -108,6 +109,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
         context.AtExit(worker);
         context.Poll.Waiting += worker.Drain;
         context.Poll.InputReady += worker.Nudge;
+        _ringWorker = worker;
         context.Syscalls.AllowReadWrite(efd); // the thread's read, the run loop's wake-ups
         context.HostFeatures |= HvtAbi.FeatureRingIo;
         context.NetRing = gpa;
@@ -166,6 +168,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
     public HypercallOutcome Write(ulong gpa)
     {
         const string what = "NET_WRITE argument";
+        _ringWorker?.Nudge(); // a ring user that makes the hypercall found the ring's thread asleep
         _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
         ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
         ulong data = _memory.ReadU64(gpa + HvtAbi.NetData, what);
@@ -192,6 +195,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
     public HypercallOutcome Read(ulong gpa)
     {
         const string what = "NET_READ argument";
+        _ringWorker?.Nudge();
         _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
         ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
         ulong data = _memory.ReadU64(gpa + HvtAbi.NetData, what);

@@ -70,11 +70,12 @@ internal sealed class NetRingWorker : IDisposable
 
     /// <summary>
     /// Wakes the thread if it sleeps and the guest uses the ring: the run loop calls this when
-    /// POLL reports input, before the guest runs again, so that the consumer is up by the time
-    /// the guest's NET_READ entry arrives. It also clears needs_kick at once, so the guest does
-    /// not kick a thread that is already waking (a kick is an exit, as costly as a hypercall
-    /// from CPL3 under PVM). Safe against the thread's own "set needs_kick, look, sleep": the
-    /// eventfd holds the signal, so its sleep ends at once and it clears needs_kick itself.
+    /// POLL reports input, and on NET_READ and NET_WRITE (which a ring user makes when it has
+    /// been idle), before the guest runs again, so that the consumer is up, or waking, when the
+    /// guest's next entries come. It also clears needs_kick at once, so the guest does not kick
+    /// a thread that is already waking (a kick is an exit, under PVM from CPL3 as costly as a
+    /// hypercall). Safe against the thread's own "set needs_kick, look, sleep": the eventfd holds
+    /// the signal, so its sleep ends at once and it clears needs_kick itself.
     /// </summary>
     public void Nudge()
     {
