@@ -1,6 +1,7 @@
 /*
- * fpu: SSE arithmetic works (natively at CPL3 under ukvm; the emulated CPL0
- * of this host's KVM cannot run it).
+ * fpu: vector and scalar floating-point arithmetic works. x86_64: SSE (natively
+ * at CPL3 under ukvm; the emulated CPL0 of this host's KVM cannot run it).
+ * AArch64: a NEON multiply and FSQRT (CPACR_EL1.FPEN lets EL1 use FP/SIMD).
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,12 +27,21 @@ int solo5_app_main(const struct solo5_start_info *si __attribute__((unused)))
     puts("\n**** ukvm guest test: fpu ****\n\n");
 
     float c[4] __attribute__((aligned(16))) = { 2.0f, 5.0f, 0.5f, -3.0f };
+#if defined(__x86_64__)
     __asm__ __volatile__("movaps %0, %%xmm1\n\t"
                          "mulps %%xmm1, %%xmm1\n\t"
                          "movaps %%xmm1, %0"
                          : "+m"(c)
                          :
                          : "xmm1");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("ldr q1, %0\n\t"
+                         "fmul v1.4s, v1.4s, v1.4s\n\t"
+                         "str q1, %0"
+                         : "+m"(c)
+                         :
+                         : "v1");
+#endif
 
     volatile float a = 1.5f, b = 5.0f;
     float p = a * b;
@@ -45,7 +55,11 @@ int solo5_app_main(const struct solo5_start_info *si __attribute__((unused)))
 
     volatile double r = 2.0;
     double s;
+#if defined(__x86_64__)
     __asm__("sqrtsd %1, %0" : "=x"(s) : "x"((double)r));
+#elif defined(__aarch64__)
+    __asm__("fsqrt %d0, %d1" : "=w"(s) : "w"((double)r));
+#endif
 
     if (c[0] == 4.0f && c[1] == 25.0f && c[2] == 0.25f && c[3] == 9.0f &&
         p == 7.5f && d == 308.0 && s > 1.41421 && s < 1.41422) {
