@@ -108,6 +108,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
         worker.Start();
         context.AtExit(worker);
         context.Poll.Waiting += worker.Drain;
+        context.Poll.Waited += worker.Complete;
         context.Poll.InputReady += worker.Nudge;
         _ringWorker = worker;
         context.Syscalls.AllowReadWrite(efd); // the thread's read, the run loop's wake-ups
@@ -164,18 +165,33 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
         return mac;
     }
 
+    /// <summary>
+    /// Decodes a NET_READ/NET_WRITE argument (struct hvt_hc_net_read/_write, writable: its
+    /// results are written back). Returns the tap its handle names when the handle is attached,
+    /// minLen &lt;= len &lt;= maxLen and the buffer [data, data + len) lies in guest memory
+    /// (writable, if <paramref name="writable"/>); null for an invalid request (EINVAL).
+    /// </summary>
+    private TapDevice? DecodeIo(ulong gpa, string what, ulong minLen, ulong maxLen, bool writable,
+        out ulong data, out ulong len)
+    {
+        _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
+        ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
+        data = _memory.ReadU64(gpa + HvtAbi.NetData, what);
+        len = _memory.ReadU64(gpa + HvtAbi.NetLen, what);
+        var tap = handle < (ulong)_taps.Length ? _taps[handle] : null;
+        if (tap is null || len < minLen || len > maxLen)
+            return null;
+        return (writable ? _memory.IsWritable(data, len) : _memory.Contains(data, len)) ? tap : null;
+    }
+
     /// <summary>NET_WRITE: one frame of at most MTU + 14 bytes to the tap.</summary>
     public HypercallOutcome Write(ulong gpa)
     {
         const string what = "NET_WRITE argument";
         _ringWorker?.Nudge(); // a ring user that makes the hypercall found the ring's thread asleep
-        _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
-        ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
-        ulong data = _memory.ReadU64(gpa + HvtAbi.NetData, what);
-        ulong len = _memory.ReadU64(gpa + HvtAbi.NetLen, what);
-        var tap = handle < (ulong)_taps.Length ? _taps[handle] : null;
+        var tap = DecodeIo(gpa, what, HeaderLength, Mtu + HeaderLength, writable: false, out ulong data, out ulong len);
         int result;
-        if (tap is null || len < HeaderLength || len > Mtu + HeaderLength || !_memory.Contains(data, len))
+        if (tap is null)
             result = HvtAbi.ResultInvalid;
         else
         {
@@ -196,14 +212,10 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
     {
         const string what = "NET_READ argument";
         _ringWorker?.Nudge();
-        _memory.WritableBytes(gpa, HvtAbi.NetIoSize, what);
-        ulong handle = _memory.ReadU64(gpa + HvtAbi.NetHandle, what);
-        ulong data = _memory.ReadU64(gpa + HvtAbi.NetData, what);
-        ulong len = _memory.ReadU64(gpa + HvtAbi.NetLen, what);
-        var tap = handle < (ulong)_taps.Length ? _taps[handle] : null;
+        var tap = DecodeIo(gpa, what, Mtu + HeaderLength, ulong.MaxValue, writable: true, out ulong data, out ulong len);
         int result;
         ulong size = 0;
-        if (tap is null || len < Mtu + HeaderLength || !_memory.IsWritable(data, len))
+        if (tap is null)
             result = HvtAbi.ResultInvalid;
         else
         {
