@@ -13,7 +13,9 @@ OUTDIR (so that it never races with builds using src/Ukvm/obj):
     dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 [-p:UkvmModules=M] \\
         -p:BaseIntermediateOutputPath=OUTDIR/obj-M/ -p:BaseOutputPath=OUTDIR/bin-M/ \
         -p:DefaultItemExcludes='obj/**;bin/**' -o OUTDIR/M
-(the last so that src/Ukvm/obj's generated sources are not compiled in) for M in full (the default: block and net), block, net and none; then prints a Markdown table
+(the last so that src/Ukvm/obj's generated sources are not compiled in) for M in full (the default: block and net), block, net and none,
+and block-notools and none-notools (also -p:UkvmTools=false: what ./build.sh --modules makes, without
+the OCI runtime, pack, inspect, ps and gen-manifest); then prints a Markdown table
 of the file size (bytes, KiB), the size with symbols stripped from a copy, and text/data/bss
 (binutils size), for each monitor, for ukvm-cref (bench/cref, built if missing) and for the
 unikernels hello, net, blk (and blkbench when built) from out/guest/x86_64.
@@ -62,7 +64,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-modules=(full block net none)
+modules=(full block net none block-notools none-notools)
 if [[ $publish -eq 1 ]]; then
     command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is needed to publish (or --no-publish)"
     mkdir -p "$outdir"
@@ -79,7 +81,8 @@ if [[ $publish -eq 1 ]]; then
     fi
     for m in "${modules[@]}"; do
         echo "size.sh: publishing '$m' -> $outdir/$m" >&2
-        prop=(); [[ $m == full ]] || prop=("-p:UkvmModules=$m")
+        prop=(); [[ $m == full ]] || prop=("-p:UkvmModules=${m%-notools}")
+        [[ $m != *-notools ]] || prop+=(-p:UkvmTools=false)
         if ! dotnet publish "$proj" -c Release -r linux-x64 --nologo -v quiet \
             "${prop[@]}" "-p:BaseIntermediateOutputPath=$outdir/obj-$m/" "-p:BaseOutputPath=$outdir/bin-$m/" \
             "-p:DefaultItemExcludes=\"obj/**;bin/**\"" -o "$outdir/$m" >"$tmp/publish.log" 2>&1; then
@@ -125,7 +128,7 @@ for g in hello net blk blkbench; do
 done
 full=$(stat -c %s "$outdir/full/ukvm")
 deltas=""
-for m in block net none; do
+for m in block net none block-notools none-notools; do
     b=$(stat -c %s "$outdir/$m/ukvm")
     deltas+="$m $(awk -v a="$b" -v f="$full" 'BEGIN { printf "%+.1f KiB (%+.1f%%)", (a - f) / 1024, (a - f) * 100 / f }'); "
 done
@@ -138,8 +141,8 @@ table="$(cat <<EOF
 ### Binary sizes
 
 $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), monitors built from commit $src_state, $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /' || echo "no dotnet"), $(gcc --version | head -n 1).
-Monitors: \`dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 -p:UkvmModules=M\` ($tree_note; NativeAOT, already
-stripped: symbols go to ukvm.dbg beside it), in $(rel "$outdir")/M. "stripped" = \`strip\` on a copy. KiB = 1024 bytes.
+Monitors: \`dotnet publish src/Ukvm/Ukvm.csproj -c Release -r linux-x64 -p:UkvmModules=M\`, M-notools also with
+\`-p:UkvmTools=false\` ($tree_note; NativeAOT, already stripped: symbols go to ukvm.dbg beside it), in $(rel "$outdir")/M. "stripped" = \`strip\` on a copy. KiB = 1024 bytes.
 
 | binary | bytes | KiB | stripped bytes | stripped KiB | text | data | bss | notes |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
