@@ -385,19 +385,46 @@ def read_runs(paths):
 
 
 def opened_files(path):
-    """Files opened before the first KVM_RUN, in order, from an strace -f log (openat/ioctl)."""
-    files = []
+    """Files the main thread opened before the first KVM_RUN, in order, from an strace -f log
+    (openat/ioctl): [(name, ok)]."""
+    files, main_pid = [], None
     try:
         with open(path, errors="replace") as f:
             for line in f:
-                if "KVM_RUN" in line:
+                m = re.match(r"(\d+)\s+(.*)$", line)
+                if not m:
+                    continue
+                pid, rest = m.group(1), m.group(2)
+                if main_pid is None:
+                    main_pid = pid
+                if pid != main_pid:
+                    continue
+                if "KVM_RUN" in rest:
                     break
-                m = re.search(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]*)"[^)]*\)\s*=\s*(-?\d+)(?: (\w+))?', line)
+                m = re.match(r'open(?:at)?\((?:AT_FDCWD, )?"([^"]*)"[^)]*\)\s*=\s*(-?\d+)(?: (\w+))?', rest)
                 if m:
-                    files.append(m.group(1) + ("" if int(m.group(2)) >= 0 else f" ({m.group(3) or 'error'})"))
+                    ok = int(m.group(2)) >= 0
+                    files.append((m.group(1) + ("" if ok else f" ({m.group(3) or 'error'})"), ok))
     except OSError:
         return None
     return files
+
+
+def open_costs(b):
+    """For each openat/open of the main thread before the first KVM_RUN, in order: µs from the
+    open's entry to the return of the close of its descriptor (or of the open, if not closed)."""
+    main = [c for c in b["proc"].calls if c.tid == b["proc"].pid and c.t0 < b["run"]]
+    out = []
+    for i, c in enumerate(main):
+        if c.nr not in (NR_OPENAT, NR_OPEN) or c.t1 is None:
+            continue
+        end = c.t1
+        if c.ret is not None and c.ret >= 0:
+            cl = next((d for d in main[i + 1:] if d.nr == NR_CLOSE and d.args[:1] == [c.ret]), None)
+            if cl is not None and cl.t1 is not None:
+                end = cl.t1
+        out.append(end - c.t0)
+    return out
 
 
 def cmd_report(argv):
@@ -570,10 +597,19 @@ def cmd_report(argv):
     if a.strace:
         lists = [opened_files(p) for p in a.strace]
         if all(x is not None for x in lists):
-            w("Files opened before the first KVM_RUN (one run under `strace -f`, not timed):")
+            w("Files the main thread opens before the first KVM_RUN (names from one run under `strace -f`, not"
+              " timed; µs from the open to the return of its close, median over the traced runs, where the"
+              " traced opens match strace's one for one):")
             w("")
             for l, fl in zip(L, lists):
-                shown = ", ".join(f"`{x}`" for x in fl) if fl else "none"
+                costs = [open_costs(b) for b in per[l]]
+                match = all(len(c) == len(fl) for c in costs)
+                if match and fl:
+                    med = [statistics.median(c[i] for c in costs) for i in range(len(fl))]
+                    shown = ", ".join(f"`{name}` {fmt(m)}" for (name, _ok), m in zip(fl, med))
+                    shown += f"; in all {fmt(sum(med))} µs"
+                else:
+                    shown = ", ".join(f"`{name}`" for name, _ok in fl) if fl else "none"
                 w(f"- {l} ({len(fl)}): {shown}")
             w("")
     sys.stdout.write("\n".join(out).rstrip() + "\n")
