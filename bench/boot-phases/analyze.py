@@ -479,8 +479,10 @@ def cmd_report(argv):
         for l in L:
             if indent and (f in ("cmain", "mmain") or t in ("cmain", "mmain")) and per[l][0].get("cmain") is None:
                 s[l] = (None, None)
-            elif (f == "own" or t == "own") and l in own_missing:
+            elif t == "own" and l in own_missing:
                 s[l] = (None, None)
+            elif f == "own" and l in own_missing:     # no symbol: from _start, runtime start included
+                s[l] = stats([span(b, "ld", t) for b in per[l]])
             else:
                 s[l] = stats([span(b, f, t) for b in per[l]])
         for l in L:
@@ -499,6 +501,8 @@ def cmd_report(argv):
       " Indented rows split the phase above them; 3 and 4 overlap each other (see the note), the"
       " unindented rows follow one another and add up, run by run, to the total (their minima and"
       " medians need not).")
+    for l in sorted(own_missing):
+        w(f"{l}: no symbol for its main, so its runtime start is not measured apart: \"main → setup\" runs from `_start`.")
     for l in L:
         if excluded[l]:
             w(f"Excluded {l} runs: {len(excluded[l])} ({'; '.join(sorted(set(excluded[l])))}).")
@@ -586,10 +590,16 @@ def cmd_report(argv):
     w("")
     w(f"| syscall | {L[0]} calls | {L[0]} µs inside | {L[1]} calls | {L[1]} µs inside |")
     w("| --- | ---: | ---: | ---: | ---: |")
-    tot = {l: [0, 0] for l in L}
+    small, rest = [], [0, 0, 0, 0]
     for k in rows:
         vals = [med(L[0], k, 0), med(L[0], k, 1), med(L[1], k, 0), med(L[1], k, 1)]
+        if max(vals[1], vals[3]) < 5:       # calls that cost under 5 µs in both: one row
+            small.append(k)
+            rest = [x + v for x, v in zip(rest, vals)]
+            continue
         w(f"| {k} | {fmt(vals[0])} | {fmt(vals[1])} | {fmt(vals[2])} | {fmt(vals[3])} |")
+    if small:
+        w(f"| others, under 5 µs in both ({', '.join(small)}) | {fmt(rest[0])} | {fmt(rest[1])} | {fmt(rest[2])} | {fmt(rest[3])} |")
     totals = {l: (statistics.median([sum(d[0].values()) for d in data[l]]),
                   statistics.median([sum(d[1].values()) for d in data[l]])) for l in L}
     w(f"| **all** | **{fmt(totals[L[0]][0])}** | **{fmt(totals[L[0]][1])}** | **{fmt(totals[L[1]][0])}** | **{fmt(totals[L[1]][1])}** |")
