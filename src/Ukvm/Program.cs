@@ -13,7 +13,9 @@ internal static class Program
     {
         try
         {
-            if (args.Length > 0 && Cli.Subcommands.Handles(args[0]))
+            // The feature switch first, on its own: with it off, ILC drops the branch before it
+            // scans what the tools reach (one test inside Handles is not enough for that).
+            if (Cli.Subcommands.Enabled && args.Length > 0 && Cli.Subcommands.Handles(args[0]))
                 return Cli.Subcommands.Run(args);
             return Vmm.Monitor.Run(args);
         }

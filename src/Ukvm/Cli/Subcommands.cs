@@ -14,14 +14,17 @@ internal static class Subcommands
     /// <summary>
     /// A .NET feature switch, like the modules' (on unless set off): a specialized monitor built
     /// with it off (<c>RuntimeHostConfigurationOption Ukvm.Tools=false</c>, trimmed) has none of
-    /// this code, about 0.9 MB of the binary.
+    /// this code, about 1.1 MB of the binary (half of it), System.Text.Json included.
     /// </summary>
     [FeatureSwitchDefinition("Ukvm.Tools")]
     public static bool Enabled => !AppContext.TryGetSwitch("Ukvm.Tools", out bool on) || on;
 
-    /// <summary>String comparisons only, the switch last: <c>ukvm KERNEL</c> does nothing more.</summary>
+    /// <summary>
+    /// String comparisons only: <c>ukvm KERNEL</c> does nothing more. Program.Main tests
+    /// <see cref="Enabled"/> before calling it, so that with the switch off none of this is reachable.
+    /// </summary>
     public static bool Handles(string first) =>
-        (first is "gen-manifest" or "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first)) && Enabled;
+        first is "gen-manifest" or "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first);
 
     public static int Run(string[] args) => args[0] switch
     {

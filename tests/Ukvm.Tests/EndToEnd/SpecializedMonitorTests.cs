@@ -35,6 +35,18 @@ public class SpecializedMonitorTests
         Assert.True(new FileInfo(BlockOnly).Length < new FileInfo(Repo.Monitor).Length);
     }
 
+    [Fact]
+    public void TheToolsAreAbsentFromTheBinary()
+    {
+        // Built with -p:UkvmTools=false: the OCI runtime, pack, inspect, ps and gen-manifest (and
+        // System.Text.Json with them) are trimmed away, about half of the full binary.
+        byte[] needle = System.Text.Encoding.Unicode.GetBytes("a unikernel has no processes to exec");
+        Assert.True(File.ReadAllBytes(Repo.Monitor).AsSpan().IndexOf(needle) >= 0, "the full monitor has the OCI runtime");
+        Assert.True(File.ReadAllBytes(BlockOnly).AsSpan().IndexOf(needle) < 0, "the block-only monitor still has the OCI runtime's code");
+        Assert.True(new FileInfo(BlockOnly).Length < new FileInfo(Repo.Monitor).Length - (512 << 10),
+            "the block-only monitor is not 512 KiB smaller than the full one: the tools' code is still in it");
+    }
+
     [SkippableFact]
     public void BootsBlk()
     {
