@@ -52,6 +52,10 @@ bool ukvm_mft_acquire(unsigned index);
 void ukvm_net_init(const struct hvt_boot_info *bi);
 /* solo5_yield(): true (and *ready_set) if frames came through the ring. */
 bool ukvm_net_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set);
+/* solo5_yield(), around POLL: posts ring reads for the polled devices... */
+void ukvm_net_prepost(void);
+/* ...and collects them: the devices whose frame is now in the stash. */
+solo5_handle_set_t ukvm_net_collect(solo5_handle_set_t polled_ready);
 
 /* ARCH/trap.c: prints the register dump of a fatal trap, halts with 255. */
 void ukvm_trap_report(struct ukvm_trap_frame *frame) __attribute__((noreturn));

@@ -63,10 +63,10 @@ _Static_assert(RING_BUFS < HVT_RING_SLOTS, "a read entry must always fit");
 
 /*
  * solo5_yield() with the ring: while frames have been arriving (one in the
- * last HOT_NS), first look for more through the ring for up to YIELD_SPIN_NS,
- * and sleep in POLL (an exit) only if none comes. A frame found that way waits
- * in its device's stash for the next solo5_net_read(). Only while the I/O
- * thread is up: a read would otherwise cost a kick.
+ * last HOT_NS), first look for more through the ring, and sleep in POLL (an
+ * exit) only if none comes. A frame found that way waits in its device's
+ * stash for the next solo5_net_read(). For up to YIELD_SPIN_NS, and only while
+ * the I/O thread is up: a read would otherwise cost a kick.
  */
 #define HOT_NS 2000000
 #define YIELD_SPIN_NS 300000
@@ -172,6 +172,7 @@ static struct hvt_ring_entry *ring_entry(uint32_t op, solo5_handle_t handle,
     ent->data = data;
     ent->len = len;
     ent->id = ring_id++;
+    ent->reserved = 0;
     return ent;
 }
 
@@ -255,6 +256,70 @@ bool ukvm_net_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
     if (ready_set != NULL)
         *ready_set = ready;
     return true;
+}
+
+/*
+ * Reads posted before POLL, marked UKVM_RING_HOLD: ukvm answers them when POLL
+ * returns, so the frame that woke the guest is already in its stash when it
+ * runs again (no NET_READ exit, no wait for the I/O thread). A monitor that
+ * does not know the mark answers them at once (AGAIN), or when its I/O thread
+ * wakes: collected after POLL either way, kicking the thread if it sleeps.
+ */
+static unsigned nposted;
+static unsigned posted[MAX_POLLED]; /* index into polled[] */
+static uint32_t posted_id;          /* the first one's */
+
+void ukvm_net_prepost(void)
+{
+    nposted = 0;
+    if (ring == NULL)
+        return;
+    posted_id = ring_id;
+    for (unsigned i = 0; i < npolled; i++) {
+        if (stash_len[i] != 0)
+            continue;
+        ring_entry(HVT_RING_NET_READ, polled[i], (uintptr_t)stash[i], STASH_SIZE)
+            ->reserved = UKVM_RING_HOLD;
+        ring_tail++;
+        posted[nposted++] = i;
+    }
+    if (nposted != 0) {
+        hvt_wmb();
+        ring->ent_tail = ring_tail; /* no kick: POLL is the wake-up */
+    }
+}
+
+solo5_handle_set_t ukvm_net_collect(solo5_handle_set_t polled_ready)
+{
+    solo5_handle_set_t ready = 0;
+    struct ring_wait w = { false, 0, 0 };
+    bool kicked = false;
+
+    for (unsigned k = 0; k < nposted; k++) {
+        while (ring->com_tail == ring_chead) {
+            if (!kicked && ring->needs_kick) {
+                hvt_ring_kick();
+                kicked = true;
+            }
+            ring_stall(&w);
+        }
+        hvt_rmb();
+        const struct hvt_ring_commit *c = &ring->commits[ring_chead & HVT_RING_MASK];
+        uint32_t cid = c->id, len = c->len;
+        int ret = c->ret;
+        ring->com_head = ++ring_chead;
+        unsigned i = posted[k];
+        if (cid == posted_id + k && ret == SOLO5_R_OK && len != 0 && len <= STASH_SIZE) {
+            stash_len[i] = len;
+            ready |= 1ULL << polled[i];
+        }
+    }
+    nposted = 0;
+    /* Input on a device (ukvm has woken the I/O thread): the next reads may use the ring. */
+    for (unsigned i = 0; i < npolled; i++)
+        if ((ready | polled_ready) & (1ULL << polled[i]))
+            hot_until = solo5_clock_monotonic() + HOT_NS;
+    return ready;
 }
 
 solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,

@@ -56,17 +56,20 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
      * poll again if the monitor woke us before the deadline with nothing
      * ready, so that a sleep is never short.
      */
+    solo5_handle_set_t ready;
     for (;;) {
         p.timeout_nsecs = deadline > now ? deadline - now : 0;
         p.ready_set = 0;
         p.ret = 0;
+        ukvm_net_prepost();
         hvt_do_hypercall(HVT_HYPERCALL_POLL, &p);
-        if (p.ready_set != 0 || p.ret > 0)
+        ready = p.ready_set | ukvm_net_collect(p.ready_set);
+        if (ready != 0 || p.ret > 0)
             break;
         now = solo5_clock_monotonic();
         if (now >= deadline)
             break;
     }
     if (ready_set != NULL)
-        *ready_set = p.ready_set;
+        *ready_set = ready;
 }

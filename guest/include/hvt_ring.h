@@ -41,6 +41,14 @@
 #define HVT_RING_NET_WRITE 1u
 #define HVT_RING_NET_READ 2u
 
+/*
+ * ukvm's use of hvt_ring_entry.reserved (0 in Solo5's protocol): bit 0 on a
+ * NET_READ posted just before POLL asks ukvm to answer it when POLL returns,
+ * with the frame that ended the wait, rather than at once (docs/abi.md).
+ * Monitors that do not know it answer such a read like any other.
+ */
+#define UKVM_RING_HOLD 1u
+
 /* The kick. */
 #define HVT_RING_KICK_PIO_BASE 0x600
 #define HVT_RING_KICK_MMIO_BASE 0x100000100UL

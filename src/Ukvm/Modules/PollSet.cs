@@ -14,6 +14,9 @@ internal sealed class PollSet
     /// <summary>Called as a wait begins (the net ring's entries are consumed first).</summary>
     public event Action? Waiting;
 
+    /// <summary>Called when a wait ends, input or not, before the guest runs again (the net ring consumes the reads it held).</summary>
+    public event Action? Waited;
+
     /// <summary>Called when a wait ends with input ready, before the guest runs again (the net ring wakes its consumer).</summary>
     public event Action? InputReady;
 
@@ -38,9 +41,10 @@ internal sealed class PollSet
         for (int i = 0; i < n; i++)
             fds[i] = new Libc.PollFd { fd = _entries[i].Fd.Fd, events = Libc.POLLIN };
         int rc = Libc.ppoll(fds, (nuint)n, &ts, null);
+        int errno = rc < 0 ? Libc.Errno : 0;
+        Waited?.Invoke();
         if (rc < 0)
         {
-            int errno = Libc.Errno;
             if (errno == Libc.EINTR) return 0;
             throw Core.MonitorException.FromErrno("ppoll", errno);
         }

@@ -407,7 +407,38 @@ public sealed class NetRingTests : IDisposable
         Produce(NetRing.OpRead, Net, Buf, (uint)Max, 1);
         worker.Drain();
         Assert.Equal(1, port.SentCount);
+        Assert.Equal(0u, U32(NetRing.ComTail)); // the read at the end waits for POLL's end...
+        worker.Complete();
+        Assert.Equal((1u, HvtAbi.ResultAgain, 0u), CommitAt(0)); // ...and is answered then
+    }
+
+    [Fact]
+    public void ReadsHeldThroughAWaitGetTheFramesThatCameMeanwhile()
+    {
+        Produce(NetRing.OpWrite, Net, Buf, 60, 0);
+        Produce(NetRing.OpRead, Net, Buf, (uint)Max, 1);
+        Produce(NetRing.OpRead, Net, Buf + 0x1000, (uint)Max, 2);
+        Assert.Equal(1u, _ring.Process(NetRing.Hold.All));
+        Assert.Single(_port.Sent);
+        Assert.Equal(1u, U32(NetRing.EntHead));
+        Assert.Equal(0u, U32(NetRing.ComTail));
+        Assert.True(_ring.HasWork);
+        _port.Incoming.Enqueue(Frame(98, 0x42)); // the frame that ends the guest's POLL
+        Assert.Equal(2u, _ring.Process());
+        Assert.Equal((1u, HvtAbi.ResultOk, 98u), CommitAt(0));
+        Assert.Equal((2u, HvtAbi.ResultAgain, 0u), CommitAt(1));
+        Assert.Equal(Frame(98, 0x42), _m.Bytes(Buf, 98).ToArray());
+    }
+
+    [Fact]
+    public void OnlyReadsAtTheEndAreHeld()
+    {
+        Produce(NetRing.OpRead, Net, Buf, (uint)Max, 1);
+        Produce(NetRing.OpWrite, Net, Buf + 0x1000, 60, 2);
+        Assert.Equal(2u, _ring.Process(NetRing.Hold.All)); // a write after it: the read goes now, in order
         Assert.Equal((1u, HvtAbi.ResultAgain, 0u), CommitAt(0));
+        Assert.Single(_port.Sent);
+        Assert.False(_ring.HasWork);
     }
 
     /// <summary>A port the I/O thread and the test both look at.</summary>

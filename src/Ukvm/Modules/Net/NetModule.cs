@@ -108,6 +108,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
         worker.Start();
         context.AtExit(worker);
         context.Poll.Waiting += worker.Drain;
+        context.Poll.Waited += worker.Complete;
         context.Poll.InputReady += worker.Nudge;
         _ringWorker = worker;
         context.Syscalls.AllowReadWrite(efd); // the thread's read, the run loop's wake-ups

@@ -55,11 +55,19 @@ internal sealed class NetRing
     public const int Commits = Entries + (int)Slots * EntrySize, CommitSize = 16;
     public const int Size = Commits + (int)Slots * CommitSize;
     // struct hvt_ring_entry / hvt_ring_commit fields.
-    public const int EntOperation = 0, EntHandle = 4, EntData = 8, EntLen = 16, EntId = 20;
+    public const int EntOperation = 0, EntHandle = 4, EntData = 8, EntLen = 16, EntId = 20, EntFlags = 24;
     public const int ComId = 0, ComRet = 4, ComLen = 8;
 
     /// <summary>HVT_RING_NET_WRITE and HVT_RING_NET_READ.</summary>
     public const uint OpWrite = 1, OpRead = 2;
+
+    /// <summary>
+    /// ukvm's use of an entry's reserved word (UKVM_RING_HOLD, bit 0): a NET_READ posted just
+    /// before POLL, to be answered when POLL returns. Only the run loop consumes such a read at
+    /// the end of the ring (<see cref="Process(bool)"/>); the I/O thread leaves it, and
+    /// <see cref="HasWork"/> does not count it. Anywhere else it is an ordinary read.
+    /// </summary>
+    public const uint FlagHold = 1;
 
     /// <summary>x86_64: the guest kicks a sleeping consumer with a 32-bit OUT to this port (HVT_RING_KICK_PIO_BASE).</summary>
     public const ushort KickPort = 0x600;
@@ -96,8 +104,41 @@ internal sealed class NetRing
     private static ref uint U32(Span<byte> ring, int offset) =>
         ref Unsafe.As<byte, uint>(ref Unsafe.Add(ref MemoryMarshal.GetReference(ring), offset));
 
-    /// <summary>True when the guest has produced entries the monitor has not consumed.</summary>
-    public bool HasWork => Volatile.Read(ref U32(Ring, EntTail)) != _entHead;
+    /// <summary>
+    /// True when the guest has produced entries the monitor has not consumed, apart from
+    /// NET_READs marked <see cref="FlagHold"/> at the end of the ring.
+    /// </summary>
+    public bool HasWork
+    {
+        get
+        {
+            uint tail = Volatile.Read(ref U32(Ring, EntTail));
+            return tail != _entHead && tail - _entHead - HeldAtEnd(tail, FlagHold) != 0;
+        }
+    }
+
+    /// <summary>
+    /// How many of the entries before <paramref name="tail"/> (and after ent_head) are NET_READs
+    /// whose flags include <paramref name="flags"/> (0: any read), counted from the end. A guess
+    /// about entries the guest may still change: it only decides what to consume now, each
+    /// entry being read again, once, when consumed.
+    /// </summary>
+    private uint HeldAtEnd(uint tail, uint flags)
+    {
+        uint pending = tail - _entHead, held = 0;
+        if (pending > Slots)
+            return 0; // a broken ring: Process reports it
+        var ring = Ring;
+        while (held < pending)
+        {
+            int at = Entries + (int)((tail - held - 1) & Mask) * EntrySize;
+            if (Volatile.Read(ref U32(ring, at + EntOperation)) != OpRead
+                || (Volatile.Read(ref U32(ring, at + EntFlags)) & flags) != flags)
+                break;
+            held++;
+        }
+        return held;
+    }
 
     /// <summary>
     /// needs_kick: set before the consumer sleeps (then the guest kicks), cleared when it runs.
@@ -112,19 +153,37 @@ internal sealed class NetRing
     }
 
     /// <summary>
-    /// Consumes every entry the guest has produced so far (at most a ring's worth) and returns
-    /// how many. Throws <see cref="GuestFaultException"/> for a ring no guest following the
+    /// Consumes every entry the guest has produced so far (at most a ring's worth), but for
+    /// NET_READs marked <see cref="FlagHold"/> at the end, and returns how many. Throws <see cref="GuestFaultException"/> for a ring no guest following the
     /// protocol can produce, once: afterwards the ring is dead and this returns 0, so that of the
     /// two threads that may call it (the I/O thread, and the run loop when the guest exits to
     /// POLL; one consumes at a time) only one reports it.
     /// </summary>
-    public uint Process()
+    public uint Process() => Process(Hold.Marked);
+
+    /// <summary>Which NET_READs at the end of the ring <see cref="Process(Hold)"/> leaves for later.</summary>
+    public enum Hold
     {
-        lock (_consumer)
-            return ProcessLocked();
+        /// <summary>None: the run loop, when POLL returns.</summary>
+        None,
+        /// <summary>Those marked <see cref="FlagHold"/>: the I/O thread.</summary>
+        Marked,
+        /// <summary>All: the run loop, as the guest goes to sleep in POLL.</summary>
+        All,
     }
 
-    private uint ProcessLocked()
+    /// <summary>
+    /// As <see cref="Process()"/>, but leaving the NET_READs at the end of the ring that
+    /// <paramref name="hold"/> names: a read the guest posted before it slept in POLL gets the
+    /// frame that woke it, without another exit.
+    /// </summary>
+    public uint Process(Hold hold)
+    {
+        lock (_consumer)
+            return ProcessLocked(hold);
+    }
+
+    private uint ProcessLocked(Hold hold)
     {
         if (_broken)
             return 0;
@@ -136,6 +195,8 @@ internal sealed class NetRing
             throw Broken(
                 $"net ring: entry index {tail} is {pending} entries ahead of the monitor's {_entHead}, more than the ring's {Slots}");
         InUse = true;
+        if (hold != Hold.None)
+            pending -= HeldAtEnd(tail, hold == Hold.All ? 0 : FlagHold);
         for (uint n = 0; n < pending; n++)
         {
             Consume(_entHead);

@@ -25,10 +25,13 @@ namespace Ukvm.Modules.Net;
 internal sealed class NetRingWorker : IDisposable
 {
     /// <summary>
-    /// How long the thread spins on an idle ring before it sleeps: a few round trips of a busy
-    /// guest, so that a steady stream of frames never needs a kick or a wake-up (Solo5 spins
+    /// How long the thread spins after the last frame before it sleeps: a few round trips of a
+    /// busy guest, so that a steady stream of frames never needs a kick or a wake-up (Solo5 spins
     /// 4096 PAUSEs, about 240 us on this project's hosts). Measured on them (bench/net-ring.sh):
-    /// 300 us beats 100 us under an ICMP flood.
+    /// 300 us beats 100 us under an ICMP flood. Reads answered AGAIN do not count: a guest that
+    /// looks for frames through the ring while none come would otherwise keep the thread up as
+    /// long as it looks, and then post the reads it wants held through its POLL
+    /// (<see cref="Drain"/>) to a thread that answers them at once.
     /// </summary>
     public static readonly long SpinTicks = Stopwatch.Frequency / 1_000_000 * 300;
 
@@ -60,13 +63,21 @@ internal sealed class NetRingWorker : IDisposable
     /// <summary>
     /// Consumes the ring on the run loop's thread: called when the guest exits to POLL, so that
     /// what it left in the ring is done before it sleeps, and a guest that tired of waiting for a
-    /// busy or descheduled I/O thread can have its entries done by exiting.
+    /// busy or descheduled I/O thread can have its entries done by exiting. NET_READ entries at
+    /// the end of the ring wait for <see cref="Complete"/>: a guest posts reads before it sleeps
+    /// so that the frame that wakes it is in its memory when it runs again.
     /// </summary>
     public void Drain()
     {
         if (_ring.HasWork)
-            _ring.Process();
+            _ring.Process(NetRing.Hold.All);
     }
+
+    /// <summary>
+    /// Consumes what <see cref="Drain"/> held, when POLL returns (input or not), before the guest
+    /// runs again: the reads get the frames that are there now, or AGAIN.
+    /// </summary>
+    public void Complete() => _ring.Process(NetRing.Hold.None);
 
     /// <summary>
     /// Wakes the thread if it sleeps and the guest uses the ring: the run loop calls this when
@@ -98,11 +109,12 @@ internal sealed class NetRingWorker : IDisposable
         _ready = true;
         int fd = _eventFd.Fd;
         ulong value;
+        long lastFrame = Stopwatch.GetTimestamp();
         try
         {
             while (!_stop)
             {
-                if (!_ring.HasWork && !SpinForWork())
+                if (!_ring.HasWork && !SpinForWork(lastFrame + SpinTicks))
                 {
                     _asleep = true;
                     _ring.SetNeedsKick(true);
@@ -110,8 +122,12 @@ internal sealed class NetRingWorker : IDisposable
                         Libc.read(fd, (byte*)&value, 8); // EINTR or a kick: either way, look again
                     _ring.SetNeedsKick(false);
                     _asleep = false;
+                    lastFrame = Stopwatch.GetTimestamp();
                 }
+                long frames = _ring.Sent + _ring.Received;
                 _ring.Process();
+                if (_ring.Sent + _ring.Received != frames)
+                    lastFrame = Stopwatch.GetTimestamp();
             }
             _ring.Process(); // what the guest sent before it halted goes out
         }
@@ -122,10 +138,9 @@ internal sealed class NetRingWorker : IDisposable
         }
     }
 
-    /// <summary>Spins until the ring has work (true), the spin time is over or the worker stops (false).</summary>
-    private bool SpinForWork()
+    /// <summary>Spins until the ring has work (true), <paramref name="until"/> passes or the worker stops (false).</summary>
+    private bool SpinForWork(long until)
     {
-        long until = Stopwatch.GetTimestamp() + SpinTicks;
         while (!_stop)
         {
             for (int i = 0; i < 64; i++)
