@@ -13,10 +13,14 @@ internal static class Program
     {
         try
         {
-            // The feature switch first, on its own: with it off, ILC drops the branch before it
-            // scans what the tools reach (one test inside Handles is not enough for that).
-            if (Cli.Subcommands.Enabled && args.Length > 0 && Cli.Subcommands.Handles(args[0]))
-                return Cli.Subcommands.Run(args);
+            // Run behind a branch on the feature switch itself: with it off, ILC drops that branch
+            // before it scans what the tools reach (a test inside Handles is not enough for that).
+            if (args.Length > 0 && Cli.Subcommands.Handles(args[0]))
+            {
+                if (Cli.Subcommands.Enabled)
+                    return Cli.Subcommands.Run(args);
+                throw new MonitorException($"'{args[0]}': this ukvm binary was built without the tools (OCI runtime, pack, inspect, ps, gen-manifest)");
+            }
             return Vmm.Monitor.Run(args);
         }
         catch (MonitorException e)

@@ -15,11 +15,14 @@ internal static class Help
     {
         var sb = new StringBuilder();
         sb.Append("usage: ukvm [--mem=MB] [MODULE OPTIONS] [--] KERNEL [ARGS...]\n");
-        sb.Append("       ukvm gen-manifest MANIFEST.json OUTPUT.c\n");
-        sb.Append("       ukvm inspect KERNEL [--json]\n");
-        sb.Append("       ukvm pack --kernel KERNEL -o IMAGE.tar [--name NAME:TAG] [--mem MB] [PACK OPTIONS] [-- ARGS...]\n");
-        sb.Append("       ukvm ps [--root DIR] [--json]\n");
-        sb.Append("       ukvm [--root DIR] [--log FILE] [--log-format json] create|start|state|kill|delete|ps|features ...\n");
+        if (Subcommands.Enabled)
+        {
+            sb.Append("       ukvm gen-manifest MANIFEST.json OUTPUT.c\n");
+            sb.Append("       ukvm inspect KERNEL [--json]\n");
+            sb.Append("       ukvm pack --kernel KERNEL -o IMAGE.tar [--name NAME:TAG] [--mem MB] [PACK OPTIONS] [-- ARGS...]\n");
+            sb.Append("       ukvm ps [--root DIR] [--json]\n");
+            sb.Append("       ukvm [--root DIR] [--log FILE] [--log-format json] create|start|state|kill|delete|ps|features ...\n");
+        }
         sb.Append("       ukvm --help | --version\n\n");
         sb.Append("Runs KERNEL, a Solo5 hvt unikernel (hvt ABI 2), under KVM. ARGS become its command line.\n\n");
         sb.Append("Core options:\n");
@@ -33,6 +36,8 @@ internal static class Help
         if (n == 0) sb.Append("  (none)\n");
         sb.Append("\nExit status: the guest's own status (255 when it aborts), or 1 with one line on\n");
         sb.Append("stderr when the monitor ends the guest (bad image, bad hypercall, fault).\n");
+        if (!Subcommands.Enabled)
+            return sb.ToString();
         sb.Append("gen-manifest turns a Solo5 manifest.json into C source for the guest SDK.\n");
         sb.Append("inspect describes a unikernel image; pack makes an OCI image of one; ps lists the\n");
         sb.Append("unikernels running as containers. create ... features: ukvm as an OCI runtime with runc's\n");

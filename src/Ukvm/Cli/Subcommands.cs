@@ -20,8 +20,8 @@ internal static class Subcommands
     public static bool Enabled => !AppContext.TryGetSwitch("Ukvm.Tools", out bool on) || on;
 
     /// <summary>
-    /// String comparisons only: <c>ukvm KERNEL</c> does nothing more. Program.Main tests
-    /// <see cref="Enabled"/> before calling it, so that with the switch off none of this is reachable.
+    /// String comparisons only: <c>ukvm KERNEL</c> does nothing more. Program.Main calls
+    /// <see cref="Run"/> only in a branch on <see cref="Enabled"/>, which a build without the tools drops.
     /// </summary>
     public static bool Handles(string first) =>
         first is "gen-manifest" or "inspect" or "pack" || first.StartsWith(InitProcess.Option, StringComparison.Ordinal) || RuntimeCli.Handles(first);

@@ -47,6 +47,17 @@ public class SpecializedMonitorTests
             "the block-only monitor is not 512 KiB smaller than the full one: the tools' code is still in it");
     }
 
+    [Fact]
+    public void SaysItHasNoTools()
+    {
+        UkvmRun.Exec(BlockOnly, new[] { "pack", "--kernel", "x.hvt" }, UkvmRun.DefaultTimeout)
+            .AssertOneLineFailure("'pack': this ukvm binary was built without the tools");
+        var help = UkvmRun.Exec(BlockOnly, new[] { "--help" }, UkvmRun.DefaultTimeout);
+        Assert.Equal(0, help.ExitCode);
+        Assert.DoesNotContain("gen-manifest", help.Stdout);
+        Assert.Contains("--block:NAME=PATH", help.Stdout);
+    }
+
     [SkippableFact]
     public void BootsBlk()
     {
