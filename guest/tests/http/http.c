@@ -9,7 +9,8 @@
  *   --verbose       one console line per request (each one a hypercall)
  *
  * A small built-in site: / (= /index.html), /about, /hello.txt, /big, 1 MiB
- * of text (a 64 KiB block of numbered lines, repeated) for throughput, and
+ * of text (a 64 KiB block of numbered lines, repeated) for throughput, /bulk,
+ * 256 MiB of the same, for a long transfer on one connection, and
  * /status (connections, requests, lwIP's memory pools: text/plain).
  * GET and HEAD; other methods get 405, unknown paths 404, malformed requests
  * 400 (and the connection closed). Keep-alive and pipelining as HTTP/1.1 says
@@ -69,6 +70,7 @@ static const char hello_txt[] = "Hello from ukvm\n";
 #define BIG_BLOCK 65536
 #define BIG_LINE 64
 #define BIG_SIZE (16 * BIG_BLOCK)
+#define BULK_SIZE ((size_t)4096 * BIG_BLOCK)
 static char big_block[BIG_BLOCK];
 
 static struct object site[] = {
@@ -80,6 +82,7 @@ static struct object site[] = {
     { "/hello.txt", "text/plain; charset=utf-8", hello_txt, sizeof hello_txt - 1,
       sizeof hello_txt - 1 },
     { "/big", "application/octet-stream", big_block, BIG_BLOCK, BIG_SIZE },
+    { "/bulk", "application/octet-stream", big_block, BIG_BLOCK, BULK_SIZE },
     { "/status", "text/plain; charset=utf-8", NULL, 0, 0 }, /* made per request */
 };
 

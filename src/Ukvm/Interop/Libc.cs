@@ -53,6 +53,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint read(int fd, byte* buf, nuint count);
 
+    /// <summary>struct iovec.</summary>
+    public struct IoVec { public void* iov_base; public nuint iov_len; }
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint readv(int fd, IoVec* iov, int iovcnt);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint writev(int fd, IoVec* iov, int iovcnt);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint pread(SafeHandle fd, byte* buf, nuint count, long offset);
 

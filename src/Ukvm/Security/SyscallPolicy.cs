@@ -42,6 +42,13 @@ internal sealed class SyscallPolicy
         AllowWhen("write", ArgCheck.Equal(0, (ulong)fd));
     }
 
+    /// <summary>Allows readv and writev on a descriptor (a tap: frames behind a virtio_net_hdr).</summary>
+    public void AllowVectoredIo(int fd)
+    {
+        AllowWhen("readv", ArgCheck.Equal(0, (ulong)fd));
+        AllowWhen("writev", ArgCheck.Equal(0, (ulong)fd));
+    }
+
     /// <summary>Allows pread64 and pwrite64 on a descriptor (a block device).</summary>
     public void AllowPositionalIo(int fd)
     {

@@ -17,21 +17,31 @@ public sealed class NetRingTests : IDisposable
     private const uint Net = 1; // the attached device's handle
 
     private readonly GuestMemory _m = GuestMemory.Allocate(MemSize);
-    private readonly FakePort _port = new();
+    private readonly FakePort _port;
     private readonly NetRing _ring;
     private uint _tail;
 
-    public NetRingTests() => _ring = new NetRing(_m, RingGpa, _port);
+    public NetRingTests()
+    {
+        _port = new FakePort(_m);
+        _ring = new NetRing(_m, RingGpa, _port);
+    }
 
     public void Dispose() => _m.Dispose();
 
     /// <summary>The device: handle 1 attached, frames to receive queued by the test, frames sent recorded.</summary>
-    private sealed class FakePort : INetRingPort
+    private sealed class FakePort(GuestMemory memory) : INetRingPort
     {
         public readonly Queue<byte[]> Incoming = new();
         public readonly List<(uint Handle, byte[] Frame)> Sent = new();
         public bool IsAttached(uint handle) => handle == Net;
-        public void Send(uint handle, ReadOnlySpan<byte> frame) => Sent.Add((handle, frame.ToArray()));
+        public readonly List<int> Runs = new();
+        public void Send(uint handle, ReadOnlySpan<FrameRef> frames)
+        {
+            Runs.Add(frames.Length);
+            foreach (var f in frames)
+                Sent.Add((handle, memory.Bytes(f.Gpa, f.Length).ToArray()));
+        }
         public int Receive(uint handle, Span<byte> buffer, out int length)
         {
             length = 0;
@@ -413,6 +423,31 @@ public sealed class NetRingTests : IDisposable
     }
 
     [Fact]
+    public void WritesInARowGoToThePortAsOneRunAndAReadEndsIt()
+    {
+        for (uint i = 0; i < 3; i++)
+            Produce(NetRing.OpWrite, Net, Buf + i * 0x800, 60, i);
+        Produce(NetRing.OpRead, Net, Buf + 0x4000, (uint)Max, 3);
+        Produce(NetRing.OpWrite, Net, Buf + 0x2000, 60, 4);
+        Produce(NetRing.OpWrite, Net, Buf + 0x2800, 10, 5); // too short: dropped, still in the run
+        Produce(NetRing.OpWrite, Net, Buf + 0x3000, 60, 6);
+        Assert.Equal(7u, _ring.Process());
+        Assert.Equal(new[] { 3, 2 }, _port.Runs);
+        Assert.Equal(5, _port.Sent.Count);
+        Assert.Equal(1L, _ring.Refused);
+    }
+
+    [Fact]
+    public void ARunStopsAtMaxRun()
+    {
+        for (uint i = 0; i < NetRing.MaxRun + 3; i++)
+            Produce(NetRing.OpWrite, Net, Buf, 60, i);
+        _ring.Process();
+        Assert.Equal(new[] { NetRing.MaxRun, 3 }, _port.Runs);
+        Assert.Equal((uint)NetRing.MaxRun + 3, U32(NetRing.EntHead));
+    }
+
+    [Fact]
     public void ReadsHeldThroughAWaitGetTheFramesThatCameMeanwhile()
     {
         Produce(NetRing.OpWrite, Net, Buf, 60, 0);
@@ -447,7 +482,7 @@ public sealed class NetRingTests : IDisposable
         private int _sent;
         public int SentCount => Volatile.Read(ref _sent);
         public bool IsAttached(uint handle) => handle == Net;
-        public void Send(uint handle, ReadOnlySpan<byte> frame) => Interlocked.Increment(ref _sent);
+        public void Send(uint handle, ReadOnlySpan<FrameRef> frames) => Interlocked.Add(ref _sent, frames.Length);
         public int Receive(uint handle, Span<byte> buffer, out int length) { length = 0; return HvtAbi.ResultAgain; }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Ukvm.Abi;
 using Ukvm.Core;
 using Ukvm.Hypercalls;
@@ -65,6 +66,8 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
             device.Attached = true;
             context.Poll.Add(tap.Fd, device.Index);
             context.Syscalls.AllowReadWrite(tap.Fd.Fd);
+            if (tap.HasVnetHeader)
+                context.Syscalls.AllowVectoredIo(tap.Fd.Fd);
         }
         if (Array.Exists(_taps, t => t is not null))
         {
@@ -118,13 +121,63 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
 
     bool INetRingPort.IsAttached(uint handle) => handle < (uint)_taps.Length && _taps[handle] is not null;
 
-    void INetRingPort.Send(uint handle, ReadOnlySpan<byte> frame)
+    void INetRingPort.Send(uint handle, ReadOnlySpan<FrameRef> frames)
     {
-        fixed (byte* p = frame)
+        var tap = _taps[handle]!;
+        for (int i = 0; i < frames.Length;)
+            i += tap.HasVnetHeader ? SendJoined(tap, frames[i..]) : SendOne(tap, frames[i]);
+    }
+
+    private int SendOne(TapDevice tap, FrameRef frame)
+    {
+        fixed (byte* p = _memory.Bytes(frame.Gpa, frame.Length, "net ring buffer"))
+            tap.Write(p, frame.Length);
+        return 1;
+    }
+
+    /// <summary>
+    /// Sends the TCP segments at the start of <paramref name="frames"/> that join
+    /// (<see cref="TcpCoalescer"/>) as one GSO frame, or the first frame alone; returns how many
+    /// frames went. Allocation-free: the header in a stack buffer, the payloads straight from
+    /// guest memory.
+    /// </summary>
+    private int SendJoined(TapDevice tap, ReadOnlySpan<FrameRef> frames)
+    {
+        var firstFrame = _memory.Bytes(frames[0].Gpa, frames[0].Length, "net ring buffer");
+        if (frames.Length < 2 || !TcpCoalescer.TryRead(firstFrame, out var first))
+            return SendOne(tap, frames[0]);
+        var last = first;
+        int count = 1, total = first.Payload;
+        for (; count < frames.Length && count < NetRing.MaxRun; count++)
         {
-            nint n;
-            do n = Libc.write(_taps[handle]!.Fd.Fd, p, (nuint)frame.Length); while (n < 0 && Libc.Errno == Libc.EINTR);
+            var frame = _memory.Bytes(frames[count].Gpa, frames[count].Length, "net ring buffer");
+            if (!TcpCoalescer.TryRead(frame, out var next)
+                || !TcpCoalescer.Continues(first, firstFrame, last, total, next, frame))
+                break;
+            last = next;
+            total += next.Payload;
         }
+        if (count == 1)
+            return SendOne(tap, frames[0]);
+        byte* header = stackalloc byte[TcpCoalescer.MaxHeader];
+        var iov = stackalloc Libc.IoVec[NetRing.MaxRun + 1];
+        iov[0] = new Libc.IoVec
+        {
+            iov_base = header,
+            iov_len = (nuint)TcpCoalescer.WriteHeader(firstFrame, first, last, total, new Span<byte>(header, TcpCoalescer.MaxHeader)),
+        };
+        int headers = TcpCoalescer.EthHeader + TcpCoalescer.IpHeader + first.TcpHeader;
+        // SAFETY: each payload lies inside guest memory (FrameRef: checked; the header length is
+        // the same in every joined frame and below its length), which stays mapped while the
+        // monitor runs; the kernel copies it during writev.
+        for (int i = 0; i < count; i++)
+            iov[i + 1] = new Libc.IoVec
+            {
+                iov_base = (byte*)Unsafe.AsPointer(ref _memory.Bytes(frames[i].Gpa + (ulong)headers, frames[i].Length - (uint)headers, "net ring buffer")[0]),
+                iov_len = frames[i].Length - (uint)headers,
+            };
+        tap.WriteJoined(iov, count + 1);
+        return count;
     }
 
     int INetRingPort.Receive(uint handle, Span<byte> buffer, out int length)
@@ -132,8 +185,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
         length = 0;
         fixed (byte* p = buffer)
         {
-            nint n;
-            do n = Libc.read(_taps[handle]!.Fd.Fd, p, (nuint)buffer.Length); while (n < 0 && Libc.Errno == Libc.EINTR);
+            nint n = _taps[handle]!.Read(p, (nuint)buffer.Length);
             if (n > 0) { length = (int)n; return HvtAbi.ResultOk; }
             return n < 0 && Libc.Errno == Libc.EAGAIN ? HvtAbi.ResultAgain : HvtAbi.ResultUnspecified;
         }
@@ -197,8 +249,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
         {
             fixed (byte* p = _memory.Bytes(data, len))
             {
-                nint n;
-                do n = Libc.write(tap.Fd, p, (nuint)len); while (n < 0 && Libc.Errno == Libc.EINTR);
+                nint n = tap.Write(p, (nuint)len);
                 // A frame the tap cannot take now is dropped, as on a wire (solo5.h).
                 result = n == (nint)len || (n < 0 && Libc.Errno == Libc.EAGAIN) ? HvtAbi.ResultOk : HvtAbi.ResultUnspecified;
             }
@@ -222,8 +273,7 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
             ulong take = Math.Min(len, Mtu + HeaderLength);
             fixed (byte* p = _memory.Bytes(data, take))
             {
-                nint n;
-                do n = Libc.read(tap.Fd, p, (nuint)take); while (n < 0 && Libc.Errno == Libc.EINTR);
+                nint n = tap.Read(p, (nuint)take);
                 if (n > 0) { result = HvtAbi.ResultOk; size = (ulong)n; }
                 else result = n < 0 && Libc.Errno == Libc.EAGAIN ? HvtAbi.ResultAgain : HvtAbi.ResultUnspecified;
             }

@@ -7,14 +7,20 @@ using Ukvm.Core;
 
 namespace Ukvm.Modules.Net;
 
+/// <summary>A frame in guest memory, inside it (checked).</summary>
+internal readonly record struct FrameRef(ulong Gpa, uint Length);
+
 /// <summary>What the ring's consumer does with frames: the taps, or a fake in tests.</summary>
 internal interface INetRingPort
 {
     /// <summary>True when manifest entry <paramref name="handle"/> is an attached network device.</summary>
     bool IsAttached(uint handle);
 
-    /// <summary>Sends one frame; one the device cannot take now is dropped, as on a wire.</summary>
-    void Send(uint handle, ReadOnlySpan<byte> frame);
+    /// <summary>
+    /// Sends frames that the guest queued one after another, in order (a run, so that the port
+    /// may join TCP segments); one the device cannot take now is dropped, as on a wire.
+    /// </summary>
+    void Send(uint handle, ReadOnlySpan<FrameRef> frames);
 
     /// <summary>Receives one frame into <paramref name="buffer"/>: a solo5_result_t, and the frame's size.</summary>
     int Receive(uint handle, Span<byte> buffer, out int length);
@@ -78,6 +84,10 @@ internal sealed class NetRing
     private readonly Lock _consumer = new();
     private uint _entHead, _comTail;
     private bool _broken;
+
+    /// <summary>Most writes handed to the port at once: a 64 KiB GSO frame holds 44 full TCP segments.</summary>
+    public const int MaxRun = 64;
+    private readonly FrameRef[] _run = new FrameRef[MaxRun];
 
     /// <summary>Frames sent, frames received, NET_READs answered AGAIN, bad entries (dropped or EINVAL).</summary>
     public long Sent, Received, Empty, Refused;
@@ -197,37 +207,33 @@ internal sealed class NetRing
         InUse = true;
         if (hold != Hold.None)
             pending -= HeldAtEnd(tail, hold == Hold.All ? 0 : FlagHold);
-        for (uint n = 0; n < pending; n++)
+        uint end = _entHead + pending;
+        while (_entHead != end)
         {
-            Consume(_entHead);
-            _entHead++;
-            Volatile.Write(ref U32(Ring, EntHead), _entHead); // release: frees the slot (and its buffer)
+            _entHead += Consume(_entHead, end);
+            Volatile.Write(ref U32(Ring, EntHead), _entHead); // release: frees the slots (and their buffers)
         }
         return pending;
     }
 
-    private void Consume(uint index)
+    private Span<byte> EntryAt(uint index) => Ring.Slice(Entries + (int)(index & Mask) * EntrySize, EntrySize);
+
+    /// <summary>Consumes the entry at <paramref name="index"/>, or the run of writes it begins; returns how many.</summary>
+    private uint Consume(uint index, uint end)
     {
-        var entry = Ring.Slice(Entries + (int)(index & Mask) * EntrySize, EntrySize);
+        var entry = EntryAt(index);
         // Each field read once: the guest may change the entry while it is being consumed.
         uint op = U32(entry, EntOperation);
-        uint handle = U32(entry, EntHandle);
-        ulong data = Unsafe.ReadUnaligned<ulong>(ref entry[EntData]);
-        uint len = U32(entry, EntLen);
-        uint id = U32(entry, EntId);
         switch (op)
         {
             case OpWrite:
-                if (_port.IsAttached(handle) && len >= NetModule.HeaderLength
-                    && len <= NetModule.Mtu + NetModule.HeaderLength && _memory.Contains(data, len))
-                {
-                    _port.Send(handle, _memory.Bytes(data, len, "net ring buffer"));
-                    Sent++;
-                }
-                else Refused++;
-                break;
+                return SendRun(index, end);
             case OpRead:
             {
+                uint handle = U32(entry, EntHandle);
+                ulong data = Unsafe.ReadUnaligned<ulong>(ref entry[EntData]);
+                uint len = U32(entry, EntLen);
+                uint id = U32(entry, EntId);
                 int ret, size = 0;
                 if (!_port.IsAttached(handle) || len < NetModule.Mtu + NetModule.HeaderLength || !_memory.IsWritable(data, len))
                 {
@@ -242,11 +248,44 @@ internal sealed class NetRing
                     if (ret != HvtAbi.ResultOk) size = 0;
                 }
                 Commit(id, ret, (uint)size);
-                break;
+                return 1;
             }
             default:
                 throw Broken($"net ring: entry {index} has unknown operation {op}");
         }
+    }
+
+    /// <summary>
+    /// Sends the NET_WRITE at <paramref name="index"/> and the ones that follow it before
+    /// <paramref name="end"/> for the same device (at most <see cref="MaxRun"/>) in one call to the
+    /// port; returns how many entries it consumed. A write the device cannot take (bad handle,
+    /// length under 14 or over MTU + 14, a buffer outside guest memory) is dropped.
+    /// </summary>
+    private uint SendRun(uint index, uint end)
+    {
+        uint handle = 0, i = index;
+        int count = 0;
+        for (; i != end && count < MaxRun; i++)
+        {
+            var entry = EntryAt(i);
+            if (i != index && U32(entry, EntOperation) != OpWrite) // the first one's was read by Consume
+                break;
+            uint h = U32(entry, EntHandle);
+            if (i == index) handle = h;
+            else if (h != handle) break;
+            ulong data = Unsafe.ReadUnaligned<ulong>(ref entry[EntData]);
+            uint len = U32(entry, EntLen);
+            if (_port.IsAttached(h) && len >= NetModule.HeaderLength
+                && len <= NetModule.Mtu + NetModule.HeaderLength && _memory.Contains(data, len))
+                _run[count++] = new FrameRef(data, len);
+            else Refused++;
+        }
+        if (count > 0)
+        {
+            _port.Send(handle, _run.AsSpan(0, count));
+            Sent += count;
+        }
+        return i - index;
     }
 
     private GuestFaultException Broken(string reason)

@@ -5,17 +5,77 @@ using Ukvm.Interop;
 
 namespace Ukvm.Modules.Net;
 
-/// <summary>An existing tap interface, opened through /dev/net/tun, non-blocking.</summary>
+/// <summary>
+/// An existing tap interface, opened through /dev/net/tun, non-blocking. With IFF_VNET_HDR (what
+/// ukvm asks for, falling back to plain frames where the tap refuses it), every frame on the
+/// descriptor follows a 10-byte struct virtio_net_hdr: reads skip it, single frames go with a
+/// zero one, and <see cref="WriteJoined"/> sends TCP segments joined by <see cref="TcpCoalescer"/>
+/// as one GSO frame. Frames stay as the guest wrote them either way.
+/// </summary>
 internal sealed unsafe class TapDevice
 {
-    // linux/if_tun.h: TUNSETIFF = _IOW('T', 202, int); IFF_TAP, IFF_NO_PI. struct ifreq is 40 bytes.
-    private const nuint TUNSETIFF = 0x400454ca;
-    private const short IFF_TAP = 0x0002, IFF_NO_PI = 0x1000;
+    // linux/if_tun.h: TUNSETIFF = _IOW('T', 202, int), TUNSETVNETHDRSZ = _IOW('T', 216, int);
+    // IFF_TAP, IFF_NO_PI, IFF_VNET_HDR. struct ifreq is 40 bytes.
+    private const nuint TUNSETIFF = 0x400454ca, TUNSETVNETHDRSZ = 0x400454d8;
+    private const short IFF_TAP = 0x0002, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000;
     private const int IfNameSize = 16, IfreqSize = 40;
+    private const int VnetHeader = TcpCoalescer.VnetHeader;
 
     public FdHandle Fd { get; }
 
-    private TapDevice(FdHandle fd) => Fd = fd;
+    /// <summary>True when frames on the descriptor follow a struct virtio_net_hdr.</summary>
+    public bool HasVnetHeader { get; }
+
+    private TapDevice(FdHandle fd, bool vnet) => (Fd, HasVnetHeader) = (fd, vnet);
+
+    /// <summary>Reads one frame into <paramref name="buf"/>: its size, or -1 with errno set (EAGAIN: none waits).</summary>
+    public nint Read(byte* buf, nuint size)
+    {
+        int fd = Fd.Fd;
+        nint n;
+        if (!HasVnetHeader)
+        {
+            do n = Libc.read(fd, buf, size); while (n < 0 && Libc.Errno == Libc.EINTR);
+            return n;
+        }
+        byte* vnet = stackalloc byte[VnetHeader];
+        var iov = stackalloc Libc.IoVec[2];
+        iov[0] = new Libc.IoVec { iov_base = vnet, iov_len = VnetHeader };
+        iov[1] = new Libc.IoVec { iov_base = buf, iov_len = size };
+        do n = Libc.readv(fd, iov, 2); while (n < 0 && Libc.Errno == Libc.EINTR);
+        return n < 0 ? n : Math.Max(n - VnetHeader, 0);
+    }
+
+    /// <summary>Sends one frame as it is: bytes written (the frame's), or -1 with errno set.</summary>
+    public nint Write(byte* frame, nuint size)
+    {
+        int fd = Fd.Fd;
+        nint n;
+        if (!HasVnetHeader)
+        {
+            do n = Libc.write(fd, frame, size); while (n < 0 && Libc.Errno == Libc.EINTR);
+            return n;
+        }
+        byte* vnet = stackalloc byte[VnetHeader];
+        new Span<byte>(vnet, VnetHeader).Clear(); // no checksum to do, no GSO
+        var iov = stackalloc Libc.IoVec[2];
+        iov[0] = new Libc.IoVec { iov_base = vnet, iov_len = VnetHeader };
+        iov[1] = new Libc.IoVec { iov_base = frame, iov_len = size };
+        do n = Libc.writev(fd, iov, 2); while (n < 0 && Libc.Errno == Libc.EINTR);
+        return n < 0 ? n : Math.Max(n - VnetHeader, 0);
+    }
+
+    /// <summary>
+    /// Sends a joined frame: <paramref name="iov"/>[0] is the header from
+    /// <see cref="TcpCoalescer.WriteHeader"/> (virtio_net_hdr first), the rest the payloads.
+    /// Only on a tap with <see cref="HasVnetHeader"/>.
+    /// </summary>
+    public nint WriteJoined(Libc.IoVec* iov, int count)
+    {
+        nint n;
+        do n = Libc.writev(Fd.Fd, iov, count); while (n < 0 && Libc.Errno == Libc.EINTR);
+        return n;
+    }
 
     /// <summary>
     /// Attaches to tap <paramref name="ifname"/>, which must already exist (the monitor never
@@ -34,8 +94,11 @@ internal sealed unsafe class TapDevice
         byte* ifr = stackalloc byte[IfreqSize];
         new Span<byte>(ifr, IfreqSize).Clear();
         System.Text.Encoding.ASCII.GetBytes(ifname, new Span<byte>(ifr, IfNameSize - 1));
-        *(short*)(ifr + IfNameSize) = IFF_TAP | IFF_NO_PI;
-        if (Libc.ioctl(handle, TUNSETIFF, ifr) < 0)
+        *(short*)(ifr + IfNameSize) = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+        bool vnet = Libc.ioctl(handle, TUNSETIFF, ifr) == 0;
+        if (!vnet)
+            *(short*)(ifr + IfNameSize) = IFF_TAP | IFF_NO_PI; // a tap that refuses it: plain frames
+        if (!vnet && Libc.ioctl(handle, TUNSETIFF, ifr) < 0)
         {
             int errno = Libc.Errno;
             handle.Dispose();
@@ -46,6 +109,13 @@ internal sealed unsafe class TapDevice
                 _ => MonitorException.FromErrno($"net device '{device}': attach to tap '{ifname}'", errno),
             };
         }
-        return new TapDevice(handle);
+        int hdrSize = VnetHeader; // the device keeps the size its last user set
+        if (vnet && Libc.ioctl(handle, TUNSETVNETHDRSZ, &hdrSize) < 0)
+        {
+            int errno = Libc.Errno;
+            handle.Dispose();
+            throw MonitorException.FromErrno($"net device '{device}': TUNSETVNETHDRSZ on tap '{ifname}'", errno);
+        }
+        return new TapDevice(handle, vnet);
     }
 }
