@@ -1,7 +1,7 @@
 // Charts for bench/run: dotnet run --project bench/Report -- DATA.tsv BOOT.json OUTDIR
 //   DATA.tsv: chart <TAB> series <TAB> x <TAB> value (written by bench/run from the scripts' Markdown)
 //   BOOT.json: hyperfine's --export-json of bench/boot.sh (one result per monitor, times in seconds)
-// Writes OUTDIR/boot.png, density-memory.png, network-throughput.png, network-latency.png
+// Writes OUTDIR/boot.png, density-memory.png, network-throughput.png, network-latency.png, tcp-throughput.png
 // (each only when its numbers are there).
 using System.Globalization;
 using System.Text.Json;
@@ -158,4 +158,6 @@ GroupedBars("net_rate", "Network: ICMP echo round trips per second (net.hvt via 
     "round trips / s", "network-throughput.png", "N0", 10000, "target >= 10,000/s");
 GroupedBars("net_rtt", "Network: round-trip time (net.hvt via tap vs. kernel veth)",
     "RTT (µs)", "network-latency.png", "0", 100, "target < 100 µs (paced median)");
+GroupedBars("net_tcp", "Network: TCP throughput (http.hvt, ring vs. hypercalls)",
+    "Mbit/s", "tcp-throughput.png", "N0", 1000, "target >= 1 Gbit/s");
 return 0;

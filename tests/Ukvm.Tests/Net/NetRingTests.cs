@@ -389,6 +389,29 @@ public sealed class NetRingTests : IDisposable
         finally { worker.Dispose(); }
     }
 
+    /// <summary>A NET_READ marked UKVM_RING_HOLD, as the SDK posts before POLL.</summary>
+    private void ProduceHeldRead(uint id)
+    {
+        var e = _m.Bytes(RingGpa + NetRing.Entries + (ulong)(_tail % NetRing.Slots) * NetRing.EntrySize, NetRing.EntrySize);
+        BinaryPrimitives.WriteUInt64LittleEndian(e[24..], NetRing.FlagHold);
+        Produce(NetRing.OpRead, Net, Buf + 0x8000, (uint)Max, id);
+    }
+
+    [Fact]
+    public void MarkedReadsAtTheEndAreNotWorkForTheThread()
+    {
+        ProduceHeldRead(7);
+        Assert.False(_ring.HasWork);
+        Assert.Equal(0u, _ring.Process());               // the I/O thread leaves it
+        Assert.Equal(1u, _ring.Process(NetRing.Hold.None)); // POLL's end answers it
+        Assert.Equal((7u, HvtAbi.ResultAgain, 0u), CommitAt(0));
+        ProduceHeldRead(8);
+        Produce(NetRing.OpWrite, Net, Buf, 60, 9);       // no longer at the end: an ordinary read
+        Assert.True(_ring.HasWork);
+        Assert.Equal(2u, _ring.Process());
+        Assert.Equal((8u, HvtAbi.ResultAgain, 0u), CommitAt(1));
+    }
+
     [Fact]
     public void DisposeStopsTheThreadAfterSendingWhatWasLeft()
     {
