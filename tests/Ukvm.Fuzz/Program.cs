@@ -15,7 +15,7 @@ namespace Ukvm.Fuzz;
 ///   Ukvm.Fuzz hypercalls SECONDS [TAP] [DIR]  in-process random hypercalls (no AFL); cases that
 ///                                             disagree with the model are saved in DIR
 ///   Ukvm.Fuzz seed-manifests DIR IMAGE...     writes each image's MFT1 note descriptor to DIR
-/// TARGET: image, manifest, genmanifest, bundlespec, imageconfig.
+/// TARGET: image, manifest, genmanifest, bundlespec, imageconfig, tcpjoin.
 /// </summary>
 internal static class Program
 {
@@ -86,7 +86,25 @@ internal static class Program
             File.WriteAllBytes(Path.Combine(args[1], "small-block-net.hvt"), SmallImage(new[] { ("storage", 1u), ("service0", 2u) }));
             return 0;
         }
-        Console.Error.WriteLine("usage: Ukvm.Fuzz afl|replay TARGET [FILE...] | hypercalls SECONDS [TAP] [DIR] | seed-manifests DIR IMAGE...");
+        if (args.Length == 2 && args[0] == "seed-tcpjoin")
+        {
+            // Runs of TCP segments in the target's input format: 16-bit length, frame.
+            static byte[] Run(params byte[][] frames)
+            {
+                var w = new System.Collections.Generic.List<byte>();
+                foreach (var f in frames) { w.Add((byte)f.Length); w.Add((byte)(f.Length >> 8)); w.AddRange(f); }
+                return w.ToArray();
+            }
+            byte[] opts = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 };
+            File.WriteAllBytes(Path.Combine(args[1], "three.bin"), Run(
+                FuzzTargets.TcpSegment(1000, 64), FuzzTargets.TcpSegment(1064, 64), FuzzTargets.TcpSegment(1128, 20, psh: true)));
+            File.WriteAllBytes(Path.Combine(args[1], "options.bin"), Run(
+                FuzzTargets.TcpSegment(1000, 32, options: opts), FuzzTargets.TcpSegment(1032, 32, options: opts)));
+            File.WriteAllBytes(Path.Combine(args[1], "gap.bin"), Run(
+                FuzzTargets.TcpSegment(1000, 32), FuzzTargets.TcpSegment(1040, 32)));
+            return 0;
+        }
+        Console.Error.WriteLine("usage: Ukvm.Fuzz afl|replay TARGET [FILE...] | hypercalls SECONDS [TAP] [DIR] | seed-manifests DIR IMAGE... | seed-images DIR | seed-tcpjoin DIR");
         return 2;
     }
 

@@ -9,6 +9,7 @@
 #   genmanifest  GenManifest.Parse (manifest.json) + the C it writes                (AFL++)
 #   bundlespec   Oci.BundleSpec.Parse (an OCI bundle's config.json)                 (AFL++)
 #   imageconfig  Oci.ImageConfig.Parse (/ukvm.json in a container image)            (AFL++)
+#   tcpjoin      TcpCoalescer: ring frames joined into one GSO frame, and its header (AFL++)
 #   hypercalls   core/block/net hypercall argument decoding over random guest memory,
 #                against a reference model (in-process random cases, no AFL; the net
 #                device on a tap in a private network namespace when run as root)
@@ -26,8 +27,8 @@ root=$PWD
 target=${1:-}
 seconds=${2:-}
 case "$target" in
-  image|manifest|genmanifest|bundlespec|imageconfig|hypercalls) ;;
-  *) echo "usage: tests/fuzz/run.sh image|manifest|genmanifest|bundlespec|imageconfig|hypercalls SECONDS" >&2; exit 2 ;;
+  image|manifest|genmanifest|bundlespec|imageconfig|tcpjoin|hypercalls) ;;
+  *) echo "usage: tests/fuzz/run.sh image|manifest|genmanifest|bundlespec|imageconfig|tcpjoin|hypercalls SECONDS" >&2; exit 2 ;;
 esac
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "run.sh: SECONDS must be a whole number" >&2; exit 2; }
 
@@ -109,6 +110,9 @@ case "$target" in
   bundlespec)
     printf '%s' '{"ociVersion":"1.0.2","process":{"terminal":false,"args":["/unikernel/k.hvt","a","b c"],"cwd":"/"},"root":{"path":"rootfs","readonly":true},"mounts":[{"destination":"/data","source":"/srv/d","type":"bind","options":["rbind","ro"]}],"annotations":{"ukvm.mem":"32","n":"1"},"linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/proc/42/ns/net"}]}}' >"$seeds/full.json"
     printf '%s' '{"ociVersion":"1.0.2","process":{"args":["/k.hvt"]},"root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"network"}]}}' >"$seeds/small.json"
+    ;;
+  tcpjoin)
+    "${plain[@]}" seed-tcpjoin "$seeds"
     ;;
   imageconfig)
     printf '%s' '{"type":"ukvm.image","version":1,"kernel":"/unikernel/k.hvt","mem":32,"args":["--port=80"],"block":{"storage":{"path":"/data/disk.img","readOnly":true}},"netArgs":["{addr}"]}' >"$seeds/full.json"

@@ -28,7 +28,7 @@ public static class FuzzTargets
         public InvariantException(string message) : base(message) { }
     }
 
-    public static readonly string[] Names = { "image", "manifest", "genmanifest", "bundlespec", "imageconfig" };
+    public static readonly string[] Names = { "image", "manifest", "genmanifest", "bundlespec", "imageconfig", "tcpjoin" };
 
     /// <summary>Runs target <paramref name="name"/> on <paramref name="input"/>.</summary>
     public static void Run(string name, ReadOnlySpan<byte> input)
@@ -40,6 +40,7 @@ public static class FuzzTargets
             case "genmanifest": GenManifestJson(input); break;
             case "bundlespec": BundleSpecJson(input); break;
             case "imageconfig": ImageConfigJson(input); break;
+            case "tcpjoin": TcpJoin(input); break;
             default: throw new ArgumentException($"unknown fuzz target '{name}'");
         }
     }
@@ -178,6 +179,88 @@ public static class FuzzTargets
     {
         try { global::Ukvm.Oci.ImageConfig.Parse(Text(bytes), "/ukvm.json"); }
         catch (MonitorException) { }
+    }
+
+    /// <summary>
+    /// Frames a guest queued in the network ring, joined as the monitor joins them
+    /// (TcpCoalescer.Plan, then WriteHeader): the input is up to 64 frames, each a 16-bit
+    /// little-endian length (taken modulo 1515, as the ring refuses longer ones) and its bytes.
+    /// The joined frame must be a GSO TCPv4 frame within 64 KiB whose header matches its parts.
+    /// </summary>
+    public static void TcpJoin(ReadOnlySpan<byte> input)
+    {
+        const int Stride = 2048;
+        using var memory = GuestMemory.Allocate(2 << 20);
+        var frames = new List<Ukvm.Modules.Net.FrameRef>();
+        while (input.Length >= 2 && frames.Count < Ukvm.Modules.Net.NetRing.MaxRun)
+        {
+            int len = BinaryPrimitives.ReadUInt16LittleEndian(input) % 1515;
+            input = input[2..];
+            len = Math.Min(len, input.Length);
+            ulong gpa = (ulong)(frames.Count * Stride);
+            input[..len].CopyTo(memory.Bytes(gpa, (ulong)len));
+            input = input[len..];
+            if (len >= 14)
+                frames.Add(new Ukvm.Modules.Net.FrameRef(gpa, (uint)len));
+        }
+        if (frames.Count == 0)
+            return;
+        var refs = frames.ToArray();
+        int count = Ukvm.Modules.Net.TcpCoalescer.Plan(memory, refs, Ukvm.Modules.Net.NetRing.MaxRun,
+            out var first, out var last, out int total);
+        Check(count >= 1 && count <= refs.Length, $"joined {count} of {refs.Length} frames");
+        if (count == 1)
+            return;
+        int headers = 14 + 20 + first.TcpHeader;
+        Check(first.Payload > 0 && headers + total <= 65535 + 14, $"joined payload {total}, header {headers}");
+        int sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int payload = (int)refs[i].Length - headers;
+            Check(payload > 0 && payload <= first.Payload && (i == count - 1 || payload == first.Payload),
+                $"frame {i} of {count}: payload {payload}, gso_size {first.Payload}");
+            sum += payload;
+        }
+        Check(sum == total, $"payloads add up to {sum}, not {total}");
+        var header = new byte[Ukvm.Modules.Net.TcpCoalescer.MaxHeader];
+        int n = Ukvm.Modules.Net.TcpCoalescer.WriteHeader(memory.Bytes(refs[0].Gpa, refs[0].Length), first, last, total, header);
+        Check(n == 10 + headers, $"header of {n} bytes for {headers} of headers");
+        Check(header[0] == 1 && header[1] == 1, "not NEEDS_CSUM + GSO_TCPV4");
+        Check(BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(2)) == headers
+            && BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(4)) == first.Payload, "hdr_len or gso_size wrong");
+        var ip = header.AsSpan(10 + 14, 20);
+        Check(ip[0] == 0x45 && ip[9] == 6 && BinaryPrimitives.ReadUInt16BigEndian(ip[2..]) == 20 + first.TcpHeader + total,
+            "IPv4 header of the joined frame");
+        uint ipSum = 0;
+        for (int i = 0; i < 20; i += 2) ipSum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        while (ipSum >> 16 != 0) ipSum = (ipSum & 0xffff) + (ipSum >> 16);
+        Check(ipSum == 0xffff, "IPv4 header checksum");
+    }
+
+    /// <summary>An Ethernet/IPv4/TCP data segment (10.0.0.2:80 to 10.0.0.1:40000, ACK), for seeds and tests.</summary>
+    public static byte[] TcpSegment(uint seq, int payload, bool psh = false, byte[]? options = null)
+    {
+        options ??= Array.Empty<byte>();
+        int tcpHeader = 20 + options.Length;
+        var f = new byte[14 + 20 + tcpHeader + payload];
+        new byte[] { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0 }.CopyTo(f, 0);
+        var ip = f.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + tcpHeader + payload));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[6..], 0x4000);
+        ip[8] = 64;
+        ip[9] = 6;
+        new byte[] { 10, 0, 0, 2, 10, 0, 0, 1 }.CopyTo(ip[12..]);
+        var tcp = ip[20..];
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, 80);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], 40000);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], 5000);
+        tcp[12] = (byte)(tcpHeader / 4 << 4);
+        tcp[13] = (byte)(psh ? 0x18 : 0x10);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 8192);
+        options.CopyTo(tcp[20..]);
+        return f;
     }
 
     private static void Check(bool ok, string what)

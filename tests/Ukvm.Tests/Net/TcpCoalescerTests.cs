@@ -51,20 +51,17 @@ public sealed class TcpCoalescerTests
         return (ushort)~sum;
     }
 
-    /// <summary>How many of <paramref name="frames"/> join the first, as the net module decides.</summary>
+    /// <summary>How many of <paramref name="frames"/> join the first, as the net module decides (in guest memory).</summary>
     private static int Joined(params byte[][] frames)
     {
-        if (!TcpCoalescer.TryRead(frames[0], out var first)) return 0;
-        var last = first;
-        int n = 1, total = first.Payload;
-        for (; n < frames.Length; n++)
+        using var m = Ukvm.Core.GuestMemory.Allocate(2 << 20);
+        var refs = new FrameRef[frames.Length];
+        for (int i = 0; i < frames.Length; i++)
         {
-            if (!TcpCoalescer.TryRead(frames[n], out var next) || !TcpCoalescer.Continues(first, frames[0], last, total, next, frames[n]))
-                break;
-            last = next;
-            total += next.Payload;
+            frames[i].CopyTo(m.Bytes((ulong)i * 0x1000, (ulong)frames[i].Length));
+            refs[i] = new FrameRef((ulong)i * 0x1000, (uint)frames[i].Length);
         }
-        return n;
+        return TcpCoalescer.Plan(m, refs, NetRing.MaxRun, out _, out _, out _);
     }
 
     [Fact]
@@ -182,6 +179,31 @@ public sealed class TcpCoalescerTests
         if (how == "length") f = f[..^1]; // total length says one byte more than the frame has
         if (how == "short") f = f[..40];
         Assert.False(TcpCoalescer.TryRead(f, out _));
+    }
+
+    /// <summary>
+    /// The fuzz target's invariants (FuzzTargets.TcpJoin) over runs of real segments with random
+    /// bytes changed, a fixed seed: what AFL does, a little, in every test run.
+    /// </summary>
+    [Fact]
+    public void RandomlyDamagedRunsStillJoinIntoConsistentFrames()
+    {
+        var rng = new Random(20261204);
+        var run = new List<byte>();
+        for (int i = 0; i < 6; i++)
+        {
+            var f = Segment(1000 + (uint)(i * 200), i == 5 ? 80 : 200, i == 5 ? (byte)(Ack | Psh) : Ack);
+            run.Add((byte)f.Length); run.Add((byte)(f.Length >> 8)); run.AddRange(f);
+        }
+        var clean = run.ToArray();
+        Fuzz.FuzzTargets.TcpJoin(clean);
+        for (int n = 0; n < 20_000; n++)
+        {
+            var input = (byte[])clean.Clone();
+            for (int k = rng.Next(1, 4); k > 0; k--)
+                input[rng.Next(input.Length)] = (byte)rng.Next(256);
+            Fuzz.FuzzTargets.TcpJoin(input);
+        }
     }
 
     [Fact]

@@ -143,22 +143,10 @@ internal sealed unsafe class NetModule : IModule, INetRingPort
     /// </summary>
     private int SendJoined(TapDevice tap, ReadOnlySpan<FrameRef> frames)
     {
-        var firstFrame = _memory.Bytes(frames[0].Gpa, frames[0].Length, "net ring buffer");
-        if (frames.Length < 2 || !TcpCoalescer.TryRead(firstFrame, out var first))
-            return SendOne(tap, frames[0]);
-        var last = first;
-        int count = 1, total = first.Payload;
-        for (; count < frames.Length && count < NetRing.MaxRun; count++)
-        {
-            var frame = _memory.Bytes(frames[count].Gpa, frames[count].Length, "net ring buffer");
-            if (!TcpCoalescer.TryRead(frame, out var next)
-                || !TcpCoalescer.Continues(first, firstFrame, last, total, next, frame))
-                break;
-            last = next;
-            total += next.Payload;
-        }
+        int count = TcpCoalescer.Plan(_memory, frames, NetRing.MaxRun, out var first, out var last, out int total);
         if (count == 1)
             return SendOne(tap, frames[0]);
+        var firstFrame = _memory.Bytes(frames[0].Gpa, frames[0].Length, "net ring buffer");
         byte* header = stackalloc byte[TcpCoalescer.MaxHeader];
         var iov = stackalloc Libc.IoVec[NetRing.MaxRun + 1];
         iov[0] = new Libc.IoVec

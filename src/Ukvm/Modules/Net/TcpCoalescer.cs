@@ -109,6 +109,38 @@ internal static class TcpCoalescer
     }
 
     /// <summary>
+    /// How many of <paramref name="frames"/>, from the first, join into one frame (at least 1; 1:
+    /// send the first alone): the first must be a segment that may join (<see cref="TryRead"/>),
+    /// each next one must continue the run (<see cref="Continues"/>), at most
+    /// <paramref name="max"/>. <paramref name="first"/>, <paramref name="last"/> and
+    /// <paramref name="total"/> (payload bytes) are what <see cref="WriteHeader"/> needs.
+    /// </summary>
+    public static int Plan(Core.GuestMemory memory, ReadOnlySpan<FrameRef> frames, int max,
+        out Segment first, out Segment last, out int total)
+    {
+        last = default;
+        total = 0;
+        var firstFrame = memory.Bytes(frames[0].Gpa, frames[0].Length, "net ring buffer");
+        if (frames.Length < 2 || !TryRead(firstFrame, out first))
+        {
+            first = default;
+            return 1;
+        }
+        last = first;
+        total = first.Payload;
+        int count = 1;
+        for (; count < frames.Length && count < max; count++)
+        {
+            var frame = memory.Bytes(frames[count].Gpa, frames[count].Length, "net ring buffer");
+            if (!TryRead(frame, out var next) || !Continues(first, firstFrame, last, total, next, frame))
+                break;
+            last = next;
+            total += next.Payload;
+        }
+        return count;
+    }
+
+    /// <summary>
     /// Writes the header of the joined frame into <paramref name="header"/> (at least
     /// <see cref="MaxHeader"/> bytes) and returns its length; the payloads follow it on the tap.
     /// struct virtio_net_hdr (little-endian, the legacy layout tun uses without TUNSETVNETLE on
