@@ -52,8 +52,7 @@ net="$root/out/guest/x86_64/net.hvt"
 http="$root/out/guest/x86_64/http.hvt"
 out=""
 
-die() { echo "net-ring.sh: $*" >&2; exit 1; }
-need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+. "$root/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -73,15 +72,12 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-[[ "$count" =~ ^[0-9]+$ && "$count" -ge 100 ]] || die "--count: want a number >= 100, got '$count'"
-[[ "$plain" =~ ^[0-9]+$ && "$plain" -ge 3 ]] || die "--plain: want a number >= 3, got '$plain'"
-[[ "$bulk" =~ ^[0-9]+$ && "$bulk" -ge 1 ]] || die "--bulk: want a number >= 1, got '$bulk'"
-[[ "$rounds" =~ ^[0-9]+$ && "$rounds" -ge 1 ]] || die "--rounds: want a number >= 1, got '$rounds'"
+posint --count "$count" 100
+posint --plain "$plain" 3
+posint --bulk "$bulk" 1
+posint --rounds "$rounds" 1
 [[ -z "$nice_n" || "$nice_n" =~ ^-?[0-9]+$ ]] || die "--nice: want an integer, got '$nice_n'"
-[[ $(id -u) -eq 0 ]] || die "needs root (network namespaces and taps)"
-[[ -e /dev/kvm ]] || die "/dev/kvm is missing: cannot boot guests here"
-[[ -e /dev/net/tun ]] || die "/dev/net/tun is missing: no taps here"
-command -v ip >/dev/null || die "ip is needed (apt-get install iproute2)"
+need_taps
 command -v ping >/dev/null || die "ping is needed (apt-get install iputils-ping)"
 [[ -f "$net" ]] || die "guest '$net' not found (./build.sh, or pass --net PATH)"
 [[ -x "$ukvm" ]] || die "monitor '$ukvm' not found or not executable (./build.sh, or pass --ukvm PATH)"
@@ -92,7 +88,7 @@ nice_cmd=()
 [[ -z "$nice_n" ]] || nice_cmd=(nice -n "$nice_n")
 
 use_perf=0
-tmp="$(mktemp -d)"
+tmp_dir
 if command -v perf >/dev/null && { perf list tracepoint >"$tmp/perf.list" 2>/dev/null || true; } \
     && grep -q 'kvm:kvm_userspace_exit' "$tmp/perf.list" && grep -q 'kvm:kvm_pio' "$tmp/perf.list"; then
     use_perf=1
@@ -102,54 +98,18 @@ fi
 
 # ---- the namespace and the monitor, always removed -------------------------------
 ns="ukb-ring-$$"
-guest_pid=""
-stop_guest() {
-    if [[ -n "$guest_pid" ]] && kill -0 "$guest_pid" 2>/dev/null; then
-        kill -TERM "$guest_pid" 2>/dev/null || true
-        for _ in $(seq 20); do kill -0 "$guest_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$guest_pid" 2>/dev/null || true
-    fi
-    [[ -z "$guest_pid" ]] || wait "$guest_pid" 2>/dev/null || true
-    guest_pid=""
-}
-cleanup() {
-    stop_guest
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add dev tap0 mode tap
-ip -n "$ns" addr add 10.0.0.1/24 dev tap0
-ip -n "$ns" link set tap0 up
+netns_add "$ns" tap0 10.0.0.1/24
 
 in_ns() { ip netns exec "$ns" ${nice_cmd[@]+"${nice_cmd[@]}"} "$@"; }
 
-guest_alive() {
-    kill -0 "$guest_pid" 2>/dev/null && return 0
-    tail -n 20 "$tmp/guest.out" >&2
-    die "the monitor exited early"
-}
-
-# start_guest RING MEM KERNEL ARGS...: the monitor in the background; $guest_pid is its own pid
-# (ip netns exec and nice exec it).
+# start_guest RING MEM KERNEL ARGS...: the monitor in the background, attached to tap0; $guest_pid
+# is its own pid (ip netns exec and nice exec it).
 start_guest() {
     local ring="$1" mem="$2" kernel="$3"
     shift 3
-    ip netns exec "$ns" ${nice_cmd[@]+"${nice_cmd[@]}"} "$ukvm" --mem="$mem" --net:service0=tap0 \
-        --net-ring="$ring" -- "$kernel" "$@" >"$tmp/guest.out" 2>&1 &
-    guest_pid=$!
-    local up=0
-    for _ in $(seq 100); do
-        guest_alive
-        if ip -n "$ns" link show tap0 | grep -q LOWER_UP; then up=1; break; fi
-        sleep 0.05
-    done
-    [[ $up -eq 1 ]] || die "tap0 never showed LOWER_UP (the monitor did not attach)"
+    guest_start "$ns" "$tmp/guest.out" ${nice_cmd[@]+"${nice_cmd[@]}"} "$ukvm" --mem="$mem" --net:service0=tap0 \
+        --net-ring="$ring" -- "$kernel" "$@"
+    guest_attached "$ns" tap0 0.05
 }
 
 # measure FILE COMMAND...: runs COMMAND (in the namespace); appends "wall_ns exits pio task_ms"
@@ -182,12 +142,7 @@ measure() {
 run_net() {
     local ring="$1" r="$2" rx
     start_guest "$ring" 16 "$net" 10.0.0.2
-    local ok=0
-    for _ in $(seq 20); do
-        if in_ns ping -c 1 -W 1 10.0.0.2 >/dev/null 2>&1; then ok=1; break; fi
-        guest_alive
-    done
-    [[ $ok -eq 1 ]] || die "10.0.0.2 does not answer ping (--net-ring=$ring)"
+    guest_until 20 0 in_ns ping -c 1 -W 1 10.0.0.2 || die "10.0.0.2 does not answer ping (--net-ring=$ring)"
     in_ns ping -c 20 -i 0.01 -q 10.0.0.2 >/dev/null
     measure "$tmp/$ring.flood.$r" ping -q -w 300 -f -c "$count" 10.0.0.2
     rx="$(awk '/packets transmitted/ { print $4 }' "$tmp/cmd.out")"
@@ -197,19 +152,14 @@ run_net() {
     sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$tmp/ping.out" | awk '{ print $1 * 1000 }' >>"$tmp/$ring.back"
     in_ns ping -c "$plain" -i 0.05 -w 60 10.0.0.2 >"$tmp/ping.out" 2>&1 || true
     sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$tmp/ping.out" | awk '{ print $1 * 1000 }' >>"$tmp/$ring.plain"
-    stop_guest
+    guest_stop
 }
 
 run_bulk() {
     local ring="$1" r="$2" args=() bytes
     start_guest "$ring" 32 "$http" --ipv4=10.0.0.2/24 --solo5:quiet
-    local ok=0
-    for _ in $(seq 50); do
-        if in_ns curl -s -o /dev/null --max-time 2 http://10.0.0.2/; then ok=1; break; fi
-        guest_alive
-        sleep 0.1
-    done
-    [[ $ok -eq 1 ]] || die "http://10.0.0.2/ does not answer (--net-ring=$ring)"
+    guest_until 50 0.1 in_ns curl -s -o /dev/null --max-time 2 http://10.0.0.2/ \
+        || die "http://10.0.0.2/ does not answer (--net-ring=$ring)"
     in_ns curl -s -o /dev/null http://10.0.0.2/big
     for _ in $(seq "$bulk"); do args+=(-o /dev/null http://10.0.0.2/big); done
     measure "$tmp/$ring.bulk.$r" curl -s --max-time 120 -w '%{size_download}\n' "${args[@]}"
@@ -220,7 +170,7 @@ run_bulk() {
     read -r bytes secs <"$tmp/cmd.out"
     [[ "$bytes" -eq 268435456 ]] || die "curl got $bytes bytes of /bulk, not 268435456 (--net-ring=$ring)"
     awk -v b="$bytes" -v t="$secs" 'BEGIN { print b * 8 / t / 1e6 }' >>"$tmp/$ring.stream"
-    stop_guest
+    guest_stop
 }
 
 load0="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -272,7 +222,6 @@ for ring in on off; do
 done
 
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "nan" && v >= t) ? "**met**" : "**not met**" }'; }
-rel() { case "$1" in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
 num() { awk -v v="$1" -v d="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%." d "f", v }'; }
 
 bulk_rows=""
@@ -310,9 +259,4 @@ median RTT < 100 µs under \`ping -i 0\`: $(awk -v v="${M[on.back]}" 'BEGIN { pr
   [[ $do_bulk -eq 1 ]] && echo "; TCP >= 1 Gbit/s: $(verdict "${M[on.stream]}" 1000) ($(num "${M[on.stream]}" 0) Mbit/s on one connection, $(num "${M[on.mbps]}" 0) Mbit/s for 1 MiB objects)").
 EOF
 )"
-echo "$table"
-if [[ -n "$out" ]]; then
-    mkdir -p "$(dirname "$out")"
-    printf '%s\n' "$table" >"$out"
-    echo "net-ring.sh: wrote $out" >&2
-fi
+emit "$table"

@@ -45,8 +45,7 @@ kernel="$root/out/guest/x86_64/net.hvt"
 ukvm="$root/out/ukvm"
 out=""
 
-die() { echo "net.sh: $*" >&2; exit 1; }
-need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+. "$root/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -64,47 +63,23 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-[[ "$count" =~ ^[0-9]+$ && "$count" -ge 100 ]] || die "--count: want a number >= 100, got '$count'"
-[[ "$plain" =~ ^[0-9]+$ && "$plain" -ge 3 ]] || die "--plain: want a number >= 3, got '$plain'"
-[[ "$rounds" =~ ^[0-9]+$ && "$rounds" -ge 1 ]] || die "--rounds: want a number >= 1, got '$rounds'"
+posint --count "$count" 100
+posint --plain "$plain" 3
+posint --rounds "$rounds" 1
 [[ "$mem" =~ ^[0-9]+$ && "$mem" -ge 2 ]] || die "--mem: want MiB >= 2, got '$mem'"
 [[ "$rounds" -ge 2 ]] || echo "net.sh: warning: one round shows no spread" >&2
 
 # ---- inputs ------------------------------------------------------------------
-[[ $(id -u) -eq 0 ]] || die "needs root (network namespaces and taps)"
-[[ -e /dev/kvm ]] || die "/dev/kvm is missing: cannot boot guests here"
-[[ -e /dev/net/tun ]] || die "/dev/net/tun is missing: no taps here"
-command -v ip >/dev/null || die "ip is needed (apt-get install iproute2)"
+need_taps
 command -v ping >/dev/null || die "ping is needed (apt-get install iputils-ping)"
 [[ -f "$kernel" ]] || die "guest '$kernel' not found (./build.sh, or pass --kernel PATH)"
 [[ -x "$ukvm" ]] || die "monitor '$ukvm' not found or not executable (./build.sh, or pass --ukvm PATH)"
 
 # ---- namespaces, always removed ------------------------------------------------
 ns="ukb-net-$$" peer="ukb-peer-$$"
-tmp="$(mktemp -d)"
-guest_pid=""
-cleanup() {
-    if [[ -n "$guest_pid" ]] && kill -0 "$guest_pid" 2>/dev/null; then
-        kill -TERM "$guest_pid" 2>/dev/null || true
-        for _ in $(seq 20); do kill -0 "$guest_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$guest_pid" 2>/dev/null || true
-        wait "$guest_pid" 2>/dev/null || true
-    fi
-    ip netns del "$ns" 2>/dev/null || true
-    ip netns del "$peer" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ip netns add "$ns"
-ip netns add "$peer"
-ip -n "$ns" link set lo up
-ip -n "$peer" link set lo up
-ip -n "$ns" tuntap add dev tap0 mode tap
-ip -n "$ns" addr add 10.0.0.1/24 dev tap0
-ip -n "$ns" link set tap0 up
+tmp_dir
+netns_add "$ns" tap0 10.0.0.1/24
+netns_add "$peer"
 ip -n "$ns" link add veth0 type veth peer name veth1 netns "$peer"
 ip -n "$ns" addr add 10.0.1.1/24 dev veth0
 ip -n "$peer" addr add 10.0.1.2/24 dev veth1
@@ -114,30 +89,12 @@ ip -n "$peer" link set veth1 up
 in_ns() { ip netns exec "$ns" "$@"; }
 
 # ---- the guest -----------------------------------------------------------------
-# ip netns exec execs the monitor: $! is the monitor's own pid.
-ip netns exec "$ns" "$ukvm" --mem="$mem" --net:service0=tap0 -- "$kernel" 10.0.0.2 \
-    >"$tmp/guest.out" 2>&1 &
-guest_pid=$!
-guest_alive() {
-    kill -0 "$guest_pid" 2>/dev/null && return 0
-    tail -n 20 "$tmp/guest.out" >&2
-    die "the monitor exited early"
-}
-up=0
-for _ in $(seq 100); do
-    guest_alive
-    if ip -n "$ns" link show tap0 | grep -q LOWER_UP; then up=1; break; fi
-    sleep 0.1
-done
-[[ $up -eq 1 ]] || die "tap0 never showed LOWER_UP (the monitor did not attach)"
+# guest_pid is the monitor's own pid (ip netns exec execs it).
+guest_start "$ns" "$tmp/guest.out" "$ukvm" --mem="$mem" --net:service0=tap0 -- "$kernel" 10.0.0.2
+guest_attached "$ns" tap0 0.1
 # ARP, and both ends answering, before anything is timed.
 for target in 10.0.0.2 10.0.1.2; do
-    ok=0
-    for _ in $(seq 20); do
-        if in_ns ping -c 1 -W 1 "$target" >/dev/null 2>&1; then ok=1; break; fi
-        guest_alive
-    done
-    [[ $ok -eq 1 ]] || die "$target does not answer ping"
+    guest_until 20 0 in_ns ping -c 1 -W 1 "$target" || die "$target does not answer ping"
     in_ns ping -c 5 -i 0.01 -q "$target" >/dev/null
 done
 
@@ -259,7 +216,6 @@ read -r cpu_user _ _ < <(med 1 <"$tmp/cpu")
 read -r cpu_sys _ _ < <(med 2 <"$tmp/cpu")
 
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "**met**" : "**not met**" }'; }
-rel() { case "$1" in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
 
 table="$(cat <<EOF
 ### Network: ICMP echo against \`$(rel "$kernel")\` under ukvm vs. a kernel veth peer
@@ -288,9 +244,4 @@ Targets (issue): >= 10,000 round trips/s under flood: $(verdict "${M[ukvm.flood.
 median RTT < 100 µs: $(verdict "${M[ukvm.plain]}" 100 "<") ($(printf '%.0f' "${M[ukvm.plain]}") µs).
 EOF
 )"
-echo "$table"
-if [[ -n "$out" ]]; then
-    mkdir -p "$(dirname "$out")"
-    printf '%s\n' "$table" >"$out"
-    echo "net.sh: wrote $out" >&2
-fi
+emit "$table"
