@@ -36,8 +36,7 @@ ukvm="$root/out/ukvm"
 cref="$root/out/bench/ukvm-cref"
 out="" json=""
 
-die() { echo "boot.sh: $*" >&2; exit 1; }
-need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+. "$root/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -56,7 +55,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-[[ "$runs" =~ ^[0-9]+$ && "$runs" -ge 2 ]] || die "--runs: want a number >= 2, got '$runs'"
+posint --runs "$runs" 2
 [[ "$warmup" =~ ^[0-9]+$ ]] || die "--warmup: want a number, got '$warmup'"
 [[ "$mem" =~ ^[0-9]+$ && "$mem" -ge 2 ]] || die "--mem: want MiB >= 2, got '$mem'"
 [[ "$runs" -ge 30 ]] || echo "boot.sh: warning: --runs $runs is below 30" >&2
@@ -74,24 +73,10 @@ if [[ ! -x "$cref" ]]; then
     fi
 fi
 command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
-if ! command -v hyperfine >/dev/null; then
-    echo "boot.sh: installing hyperfine" >&2
-    if ! { apt-get install -y -qq hyperfine >&2 || { apt-get update -qq >&2 && apt-get install -y -qq hyperfine >&2; }; }; then
-        die "could not install hyperfine (apt-get install hyperfine)"
-    fi
-fi
+apt_need hyperfine
 
 # ---- cleanup -----------------------------------------------------------------
-tmp="$(mktemp -d)"
-cleanup() {
-    local pids
-    pids="$(jobs -pr)"
-    [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+tmp_dir
 [[ -n "$json" ]] || json="$tmp/boot.json"
 
 # ---- sanity: each monitor boots the guest and exits 0 --------------------------
@@ -120,7 +105,6 @@ read -r c_min c_med c_mean c_sd < <(stat ukvm-cref)
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-rel() { case "$1" in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
 table="$(cat <<EOF
 ### Boot time: process start to exit, \`--mem=$mem $(rel "$kernel")\`
 
@@ -134,9 +118,4 @@ ukvm = \`$(rel "$ukvm")\`, ukvm-cref = \`$(rel "$cref")\`.
 | **ratio ukvm/cref** | **$(ratio "$u_min" "$c_min")** | **$(ratio "$u_med" "$c_med")** | $(ratio "$u_mean" "$c_mean") |
 EOF
 )"
-echo "$table"
-if [[ -n "$out" ]]; then
-    mkdir -p "$(dirname "$out")"
-    printf '%s\n' "$table" >"$out"
-    echo "boot.sh: wrote $out" >&2
-fi
+emit "$table"

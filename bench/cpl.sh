@@ -50,8 +50,7 @@ ukvm="$root/out/ukvm"
 kernel="$root/out/guest/x86_64/cplbench.hvt"
 guests="" out="" json=""
 
-die() { echo "cpl.sh: $*" >&2; exit 1; }
-need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value (see --help)"; }
+. "$root/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -77,7 +76,6 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-posint() { [[ "$2" =~ ^[0-9]+$ && "$2" -ge "$3" ]] || die "$1: want a number >= $3, got '$2'"; }
 posint --runs "$runs" 2
 posint --rounds "$rounds" 1
 posint --warmup "$warmup" 0
@@ -94,23 +92,9 @@ posint --mem "$mem" 2
 [[ -f "$kernel" ]] || die "guest '$kernel' not found (./build.sh --no-deps, or pass --kernel PATH)"
 [[ -x "$ukvm" ]] || die "monitor '$ukvm' not found or not executable (build ukvm, or pass --ukvm PATH)"
 command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
-if ! command -v hyperfine >/dev/null; then
-    echo "cpl.sh: installing hyperfine" >&2
-    if ! { apt-get install -y -qq hyperfine >&2 || { apt-get update -qq >&2 && apt-get install -y -qq hyperfine >&2; }; }; then
-        die "could not install hyperfine (apt-get install hyperfine)"
-    fi
-fi
+apt_need hyperfine
 
-tmp="$(mktemp -d)"
-cleanup() {
-    local pids
-    pids="$(jobs -pr)"
-    [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+tmp_dir
 [[ -n "$json" ]] || json="$tmp/boot.json"
 
 K=--solo5:kernelmode
@@ -276,7 +260,6 @@ fi
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f", s * 1000 }'; }
 num() { awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 1) printf "%.2f", v; else printf "%.3f", v }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else if (a / b >= 100) printf "%.0f", a / b; else printf "%.2f", a / b }'; }
-rel() { case "$1" in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
 per_insn=""
 if [[ -n "$loop_insns" && "$loop_insns" -gt 0 ]]; then
     per_insn=" The loop body is $loop_insns instructions (objdump of \`mix_loop\`): at CPL0 that is
@@ -328,9 +311,4 @@ ${test_rows%$'\n'}
 EOF
 )"
 fi
-echo "$table"
-if [[ -n "$out" ]]; then
-    mkdir -p "$(dirname "$out")"
-    printf '%s\n' "$table" >"$out"
-    echo "cpl.sh: wrote $out" >&2
-fi
+emit "$table"
