@@ -44,7 +44,8 @@ EOF
 
 n=256 ukvm="$root/out/ukvm" kernel="$root/out/guest/x86_64/http.hvt" mem=16 idle=10 jobs=32 out=""
 note="" l2=flood
-die() { echo "density: $*" >&2; exit 1; }
+me=density
+. "$root/bench/lib.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --ukvm) ukvm="$2"; shift ;;
@@ -69,15 +70,7 @@ done
 ukvm="$(realpath "$ukvm")" kernel="$(realpath "$kernel")"
 [ "$l2" = flood ] || [ "$l2" = static ] || die "--l2 is flood or static"
 [ -n "$out" ] || out="$root/bench/results/density-$n$([ "$l2" = static ] && echo -static).md"
-need=()
-for cmd_pkg in curl:curl ip:iproute2; do
-    command -v "${cmd_pkg%%:*}" >/dev/null 2>&1 || need+=("${cmd_pkg##*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
-        { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; } || die "cannot install ${need[*]}"
-fi
+apt_need curl ip:iproute2
 
 # Each monitor holds a few descriptors; the scripts here hold one per child at most.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -88,7 +81,6 @@ tmp="$(mktemp -d)"
 pids="$tmp/pids"
 : >"$pids"
 cleanup() {
-    trap - EXIT INT TERM
     if [ -s "$pids" ]; then
         xargs -r kill -TERM <"$pids" 2>/dev/null
         for _ in $(seq 50); do
@@ -103,7 +95,7 @@ cleanup() {
     ip netns del "$ns" 2>/dev/null
     rm -rf "$tmp"
 }
-trap cleanup EXIT
+at_exit cleanup
 trap 'echo "density: interrupted" >&2; exit 130' INT TERM
 
 addr() { echo "10.0.$((1 + $1 / 200)).$((10 + $1 % 200))"; }
@@ -120,7 +112,7 @@ monitor_cpu_ns() { # CPU time of every monitor (all threads, guest time included
 
 # --- the network: one bridge, N taps, in one namespace (ip -batch: fast) ---
 echo "density: namespace $ns, bridge and $n taps" >&2
-ip netns add "$ns" || die "ip netns add failed"
+netns_add "$ns"
 # No IPv6 on the host side: its router solicitations and MLD reports would be
 # multicast to every instance (the guests speak IPv4 only).
 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
@@ -321,10 +313,9 @@ cleanup
 sleep 2
 mem_end=$(mem_available)
 freed_kb=$((mem_end - mem_after))
-tmp="$(mktemp -d)" # cleanup removed the old one; the EXIT trap removes this
+tmp="$(mktemp -d)" # cleanup removed the old one; cleanup on exit removes this
 pids="$tmp/pids"
 : >"$pids"
-trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 report

@@ -31,7 +31,7 @@ EOF
 ukvm="$root/out/ukvm" kernel="$root/out/guest/x86_64/http.hvt" mem=16
 conns="1,10,50" paths="/,/big" duration=10 threads=2 out="$root/bench/results/wrk.md"
 note=""
-die() { echo "wrk.sh: $*" >&2; exit 1; }
+. "$root/bench/lib.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --ukvm) ukvm="$2"; shift ;;
@@ -52,41 +52,17 @@ done
 [ -w /dev/kvm ] || die "needs /dev/kvm"
 [ -x "$ukvm" ] && [ -f "$kernel" ] || die "no $ukvm or $kernel (./build.sh)"
 ukvm="$(realpath "$ukvm")" kernel="$(realpath "$kernel")"
-need=()
-for cmd_pkg in wrk:wrk curl:curl ip:iproute2; do
-    command -v "${cmd_pkg%%:*}" >/dev/null 2>&1 || need+=("${cmd_pkg##*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
-        { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; } || die "cannot install ${need[*]}"
-fi
+apt_need wrk curl ip:iproute2
 
 ns="ukb-wrk-$$"
-tmp="$(mktemp -d)"
-pid=""
-cleanup() {
-    trap - EXIT INT TERM
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+tmp_dir
 trap 'echo "wrk.sh: interrupted" >&2; exit 130' INT TERM
 
-ip netns add "$ns" || die "ip netns add failed"
-ip -n "$ns" link set lo up &&
-    ip -n "$ns" tuntap add dev tap0 mode tap &&
-    ip -n "$ns" link set tap0 up &&
-    ip -n "$ns" addr add 10.0.0.1/24 dev tap0 || die "tap setup failed"
-ip netns exec "$ns" "$ukvm" --mem="$mem" --net:service0=tap0 -- "$kernel" --solo5:quiet \
-    --ipv4=10.0.0.2/24 >"$tmp/server.out" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-    ip netns exec "$ns" curl -s -o /dev/null --max-time 1 http://10.0.0.2/ && break
-    sleep 0.1
-done
-ip netns exec "$ns" curl -s -o /dev/null --max-time 2 http://10.0.0.2/ || die "the unikernel does not answer: $(cat "$tmp/server.out")"
+netns_add "$ns" tap0 10.0.0.1/24
+guest_start "$ns" "$tmp/server.out" "$ukvm" --mem="$mem" --net:service0=tap0 -- "$kernel" --solo5:quiet \
+    --ipv4=10.0.0.2/24
+guest_until 100 0.1 ip netns exec "$ns" curl -s -o /dev/null --max-time 1 http://10.0.0.2/ \
+    || die "the unikernel does not answer: $(cat "$tmp/server.out")"
 
 # wrk's --latency output -> "req/s transfer/s p50 p75 p90 p99 requests errors non2xx"
 parse() {
@@ -116,12 +92,12 @@ for path in "${path_list[@]}"; do
         rows+="| \`$path\` | $c | ${rps:-?} | ${tps:-?} | $(fmt_us "$p50") | $(fmt_us "$p75") | $(fmt_us "$p90") | $(fmt_us "$p99") | ${reqs:-?} | $errs / $non2xx |"$'\n'
     done
 done
-if kill -0 "$pid" 2>/dev/null; then
+if kill -0 "$guest_pid" 2>/dev/null; then
     alive=yes
 else
-    wait "$pid"
+    wait "$guest_pid"
     alive="no, exit status $?: $(tail -n 3 "$tmp/server.out" | tr '\n' ' ')"
-    pid=""
+    guest_pid=""
 fi
 status=$(ip netns exec "$ns" curl -s --max-time 5 http://10.0.0.2/status | head -n 1)
 
