@@ -39,7 +39,7 @@ esac
 
 if [ "$deps" = 1 ]; then
   need=()
-  for cmd_pkg in gcc:gcc make:make clang:clang ld.lld:lld hyperfine:hyperfine ip:iproute2 jq:jq; do
+  for cmd_pkg in gcc:gcc make:make clang:clang ld.lld:lld hyperfine:hyperfine ip:iproute2 jq:jq python3:python3; do
     command -v "${cmd_pkg%%:*}" >/dev/null 2>&1 || need+=("${cmd_pkg##*:}")
   done
   if [ "$arch" = aarch64 ]; then

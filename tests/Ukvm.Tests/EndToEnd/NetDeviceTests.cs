@@ -23,6 +23,29 @@ public class NetDeviceTests
         Assert.Contains("SUCCESS", guest.StandardOutput.ReadToEnd());
     }
 
+    /// <summary>
+    /// A persistent tap keeps the offloads its last user turned on (QEMU turns on checksum and TSO
+    /// offload); left on, the host would hand the guest 64 KiB GSO frames. ukvm turns them off.
+    /// </summary>
+    [SkippableFact]
+    public void OffloadsALastUserLeftOnTheTapAreTurnedOff()
+    {
+        NetNamespace.Require();
+        Skip.If(NetNamespace.Which("python3") is null, "needs python3 (./build.sh installs it)");
+        using var ns = new NetNamespace();
+        ns.AddTap("tap0", "10.0.0.1/24");
+        string script = Path.Combine(Repo.Root, "tests", "Ukvm.Tests", "EndToEnd", "scripts", "tap-offload.py");
+        var set = ns.Exec(Limit, "python3", script, "tap0", "set");
+        Assert.True(set.ExitCode == 0 && set.Stdout.Contains("tso 1"), $"could not turn TSO on: {set.Stdout}{set.Stderr}");
+        var guest = ns.Start(Repo.Monitor, "--mem=16", "--net:service0=tap0", "--", Guests.Image("net"), "10.0.0.2");
+        ns.WaitForCarrier("tap0");
+        var get = ns.Exec(Limit, "python3", script, "tap0", "get");
+        Assert.True(get.ExitCode == 0, get.Stdout + get.Stderr);
+        Assert.Contains("tso 0", get.Stdout);
+        var ping = ns.Exec(Limit, "ping", "-c", "2", "-i", "0.2", "-W", "5", "10.0.0.2");
+        if (ping.ExitCode != 0) Assert.Fail(ping.Stdout + NetNamespace.Describe(guest));
+    }
+
     [SkippableFact]
     public void FloodPingLosesNothing()
     {

@@ -70,7 +70,7 @@ internal sealed class NetRing
     /// <summary>
     /// ukvm's use of an entry's reserved word (UKVM_RING_HOLD, bit 0): a NET_READ posted just
     /// before POLL, to be answered when POLL returns. Only the run loop consumes such a read at
-    /// the end of the ring (<see cref="Process(bool)"/>); the I/O thread leaves it, and
+    /// the end of the ring (<see cref="Process(Hold)"/>); the I/O thread leaves it, and
     /// <see cref="HasWork"/> does not count it. Anywhere else it is an ordinary read.
     /// </summary>
     public const uint FlagHold = 1;
@@ -164,8 +164,9 @@ internal sealed class NetRing
 
     /// <summary>
     /// Consumes every entry the guest has produced so far (at most a ring's worth), but for
-    /// NET_READs marked <see cref="FlagHold"/> at the end, and returns how many. Throws <see cref="GuestFaultException"/> for a ring no guest following the
-    /// protocol can produce, once: afterwards the ring is dead and this returns 0, so that of the
+    /// NET_READs marked <see cref="FlagHold"/> at the end, and returns how many. Throws
+    /// <see cref="GuestFaultException"/> for a ring no guest following the protocol can
+    /// produce, once: afterwards the ring is dead and this returns 0, so that of the
     /// two threads that may call it (the I/O thread, and the run loop when the guest exits to
     /// POLL; one consumes at a time) only one reports it.
     /// </summary>

@@ -14,9 +14,10 @@ namespace Ukvm.Modules.Net;
 /// </summary>
 internal sealed unsafe class TapDevice
 {
-    // linux/if_tun.h: TUNSETIFF = _IOW('T', 202, int), TUNSETVNETHDRSZ = _IOW('T', 216, int);
+    // linux/if_tun.h: TUNSETIFF = _IOW('T', 202, int), TUNSETVNETHDRSZ = _IOW('T', 216, int),
+    // TUNSETOFFLOAD = _IOW('T', 208, unsigned int);
     // IFF_TAP, IFF_NO_PI, IFF_VNET_HDR. struct ifreq is 40 bytes.
-    private const nuint TUNSETIFF = 0x400454ca, TUNSETVNETHDRSZ = 0x400454d8;
+    private const nuint TUNSETIFF = 0x400454ca, TUNSETVNETHDRSZ = 0x400454d8, TUNSETOFFLOAD = 0x400454d0;
     private const short IFF_TAP = 0x0002, IFF_NO_PI = 0x1000, IFF_VNET_HDR = 0x4000;
     private const int IfNameSize = 16, IfreqSize = 40;
     private const int VnetHeader = TcpCoalescer.VnetHeader;
@@ -116,6 +117,10 @@ internal sealed unsafe class TapDevice
             handle.Dispose();
             throw MonitorException.FromErrno($"net device '{device}': TUNSETVNETHDRSZ on tap '{ifname}'", errno);
         }
+        // No offloads towards the guest: a persistent tap keeps those its last user (QEMU, say)
+        // turned on, and then the host would hand over 64 KiB GSO frames or unfinished checksums
+        // that a Solo5 guest cannot take. Best effort: a tap that refuses had none to turn off.
+        Libc.ioctl(handle, TUNSETOFFLOAD, 0);
         return new TapDevice(handle, vnet);
     }
 }
