@@ -193,22 +193,38 @@ static solo5_result_t ring_write(solo5_handle_t handle, const uint8_t *buf,
     return SOLO5_R_OK;
 }
 
+/*
+ * Waits for the next commit (kicking a sleeping I/O thread once if (kick)),
+ * takes it and returns its fields: the result is the ret the monitor wrote.
+ */
+static solo5_result_t ring_take_commit(bool kick, uint32_t *id, uint32_t *len)
+{
+    struct ring_wait w = { false, 0, 0 };
+    while (ring->com_tail == ring_chead) {
+        if (kick && ring->needs_kick) {
+            hvt_ring_kick();
+            kick = false;
+        }
+        ring_stall(&w);
+    }
+    hvt_rmb();
+    const struct hvt_ring_commit *c = &ring->commits[ring_chead & HVT_RING_MASK];
+    *id = c->id;
+    *len = c->len;
+    solo5_result_t res = to_result(c->ret);
+    ring->com_head = ++ring_chead;
+    return res;
+}
+
 static solo5_result_t ring_read(solo5_handle_t handle, uint8_t *buf,
                                 size_t size, size_t *read_size)
 {
-    uint32_t id = ring_id;
+    uint32_t id = ring_id, cid, len;
 
     ring_entry(HVT_RING_NET_READ, handle, (uintptr_t)buf,
                size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
     ring_submit();
-    struct ring_wait w = { false, 0, 0 };
-    while (ring->com_tail == ring_chead)
-        ring_stall(&w);
-    hvt_rmb();
-    const struct hvt_ring_commit *c = &ring->commits[ring_chead & HVT_RING_MASK];
-    uint32_t cid = c->id, len = c->len;
-    solo5_result_t res = to_result(c->ret);
-    ring->com_head = ++ring_chead;
+    solo5_result_t res = ring_take_commit(false, &cid, &len);
     if (cid != id)
         return SOLO5_R_EUNSPEC;
     if (res == SOLO5_R_OK) {
@@ -291,25 +307,13 @@ void ukvm_net_prepost(void)
 
 solo5_handle_set_t ukvm_net_collect(solo5_handle_set_t polled_ready)
 {
-    solo5_handle_set_t ready = 0;
-    struct ring_wait w = { false, 0, 0 };
-    bool kicked = false;
+    solo5_handle_set_t ready = 0, polled_set = 0;
 
     for (unsigned k = 0; k < nposted; k++) {
-        while (ring->com_tail == ring_chead) {
-            if (!kicked && ring->needs_kick) {
-                hvt_ring_kick();
-                kicked = true;
-            }
-            ring_stall(&w);
-        }
-        hvt_rmb();
-        const struct hvt_ring_commit *c = &ring->commits[ring_chead & HVT_RING_MASK];
-        uint32_t cid = c->id, len = c->len;
-        int ret = c->ret;
-        ring->com_head = ++ring_chead;
+        uint32_t cid, len;
+        solo5_result_t res = ring_take_commit(true, &cid, &len);
         unsigned i = posted[k];
-        if (cid == posted_id + k && ret == SOLO5_R_OK && len != 0 && len <= STASH_SIZE) {
+        if (cid == posted_id + k && res == SOLO5_R_OK && len != 0 && len <= STASH_SIZE) {
             stash_len[i] = len;
             ready |= 1ULL << polled[i];
         }
@@ -317,8 +321,9 @@ solo5_handle_set_t ukvm_net_collect(solo5_handle_set_t polled_ready)
     nposted = 0;
     /* Input on a device (ukvm has woken the I/O thread): the next reads may use the ring. */
     for (unsigned i = 0; i < npolled; i++)
-        if ((ready | polled_ready) & (1ULL << polled[i]))
-            hot_until = solo5_clock_monotonic() + HOT_NS;
+        polled_set |= 1ULL << polled[i];
+    if ((ready | polled_ready) & polled_set)
+        hot_until = solo5_clock_monotonic() + HOT_NS;
     return ready;
 }
 
